@@ -1,0 +1,5 @@
+"""Local training jobs: run a script, stream its log lines into metrics, record the run."""
+
+from .estimator import Estimator, TrainingJob
+
+__all__ = ["Estimator", "TrainingJob"]

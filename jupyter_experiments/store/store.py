@@ -1,0 +1,1526 @@
+"""The tracking store: every read and write of experiments, trials and trial components.
+
+One :class:`TrackingStore` wraps one SQLAlchemy engine and is safe to share between threads;
+several processes may open the same database at once. Records come back as plain dictionaries
+(times in UTC seconds since the epoch) so that the SDK, the job runner and the REST API can each
+shape them as they need.
+
+Every write runs in one transaction: a rejected input raises before anything is written, and a
+failure part-way rolls the whole call back, so what was recorded before stays intact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..errors import ConflictError, NotFoundError, ValidationError
+from ..limits import (
+    MAX_ARTIFACT_VALUE_LENGTH,
+    MAX_ARTIFACTS_PER_COMPONENT,
+    MAX_METRIC_BATCH,
+    MAX_METRICS_PER_COMPONENT,
+    MAX_PARAMETERS_PER_COMPONENT,
+)
+from ..validation import (
+    check_display_name,
+    check_key,
+    check_metric_value,
+    check_name,
+    check_parameter_value,
+    check_status,
+    check_tags,
+    check_text,
+)
+from . import migrations
+from .engine import READ_ONLY_OPTION, create_engine, resolve_db_url
+from .schema import artifacts as artifacts_table
+from .schema import (
+    change_events,
+    experiments,
+    metric_points,
+    metric_summaries,
+    trial_component_links,
+    trial_components,
+    trials,
+)
+from .schema import parameters as parameters_table
+from .schema import tags as tags_table
+from .search import compile_expression, order_by
+from .summaries import Summary
+
+log = logging.getLogger("jupyter_experiments.store")
+
+T = TypeVar("T")
+
+#: Attempts of a write transaction that hits a lock or a serialization failure.
+MAX_WRITE_ATTEMPTS = 8
+
+#: Change events older than this are pruned.
+CHANGE_EVENT_RETENTION_S = 3600.0
+
+MetricPoint = tuple[str, float, int, float]
+"""A metric point to write: (name, value, step, timestamp in UTC epoch seconds)."""
+
+_SUMMARY_FIELDS = ("min", "max", "avg", "std_dev", "last", "first", "count")
+
+
+def _nan_to_none(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value
+
+
+def _none_to_nan(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _encode_parameter(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"value_type": "boolean", "number_value": float(value), "string_value": str(value)}
+    if isinstance(value, int):
+        return {"value_type": "integer", "number_value": float(value), "string_value": str(value)}
+    if isinstance(value, float):
+        return {
+            "value_type": "float",
+            "number_value": _nan_to_none(value),
+            "string_value": repr(value),
+        }
+    return {"value_type": "string", "number_value": None, "string_value": value}
+
+
+def decode_parameter(value_type: str, string_value: str) -> Any:
+    """Return a stored parameter value with its original Python type."""
+    if value_type == "boolean":
+        return string_value == "True"
+    if value_type == "integer":
+        return int(string_value)
+    if value_type == "float":
+        return float(string_value)
+    return string_value
+
+
+class TrackingStore:
+    """Read and write experiments, trials, trial components and their metrics.
+
+    Parameters
+    ----------
+    url:
+        A SQLAlchemy URL or the path of a SQLite file. None uses ``JUPYTER_EXPERIMENTS_DB_URL``
+        or, without it, ``experiments.db`` in the Jupyter data directory.
+    """
+
+    def __init__(self, url: str | None = None, *, engine: sa.Engine | None = None) -> None:
+        self.url = resolve_db_url(url)
+        self.engine = engine or create_engine(self.url)
+        migrations.ensure_schema(self.engine)
+
+    def __repr__(self) -> str:
+        return f"TrackingStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def dialect(self) -> str:
+        """Backend name: 'sqlite' or 'postgresql'."""
+        return self.engine.dialect.name
+
+    def dispose(self) -> None:
+        """Close the engine's pooled connections."""
+        self.engine.dispose()
+
+    # -- transactions -----------------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect().execution_options(**{READ_ONLY_OPTION: True}) as connection:
+            yield connection
+
+    def _write(self, work: Callable[[sa.Connection], T], what: str) -> T:
+        """Run ``work`` in one write transaction, retrying when the database is busy.
+
+        SQLite waits up to its busy timeout for the lock; PostgreSQL may abort a transaction on
+        a serialization failure or deadlock. Both are retried with a jittered back-off so that
+        "database is locked" does not reach the user under ordinary contention.
+        """
+        delay = 0.05
+        for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+            try:
+                with self.engine.begin() as connection:
+                    return work(connection)
+            except OperationalError as error:
+                if not self._is_retryable(error) or attempt == MAX_WRITE_ATTEMPTS:
+                    log.error("Write '%s' failed after %d attempts: %s", what, attempt, error)
+                    raise
+                log.warning(
+                    "Write '%s' found the store busy (attempt %d of %d), retrying in %.2f s",
+                    what,
+                    attempt,
+                    MAX_WRITE_ATTEMPTS,
+                    delay,
+                )
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 2.0)
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _is_retryable(error: OperationalError) -> bool:
+        text = str(error.orig).lower()
+        return any(
+            marker in text
+            for marker in ("database is locked", "database is busy", "deadlock", "serializ")
+        )
+
+    def _record_change(
+        self,
+        connection: sa.Connection,
+        resource_type: str,
+        name: str,
+        action: str,
+        experiment_name: str | None = None,
+        trial_name: str | None = None,
+    ) -> None:
+        connection.execute(
+            change_events.insert().values(
+                resource_type=resource_type,
+                resource_name=name,
+                experiment_name=experiment_name,
+                trial_name=trial_name,
+                action=action,
+                created_at=time.time(),
+            )
+        )
+
+    # -- lookups ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _id_of(connection: sa.Connection, table: sa.Table, name: str, what: str) -> int:
+        row_id = connection.execute(sa.select(table.c.id).where(table.c.name == name)).scalar()
+        if row_id is None:
+            raise NotFoundError(
+                f"{what.capitalize()} {name!r} not found. Check the name, or list them with "
+                f"{_LIST_HINTS[what]}."
+            )
+        return int(row_id)
+
+    def _load_tags(
+        self, connection: sa.Connection, resource_type: str, ids: Sequence[int]
+    ) -> dict[int, dict[str, str]]:
+        result: dict[int, dict[str, str]] = defaultdict(dict)
+        if not ids:
+            return result
+        rows = connection.execute(
+            sa.select(tags_table.c.resource_id, tags_table.c.key, tags_table.c.value).where(
+                tags_table.c.resource_type == resource_type, tags_table.c.resource_id.in_(ids)
+            )
+        )
+        for resource_id, key, value in rows:
+            result[resource_id][key] = value
+        return result
+
+    def _replace_tags(
+        self,
+        connection: sa.Connection,
+        resource_type: str,
+        resource_id: int,
+        new_tags: Mapping[str, str] | None,
+    ) -> None:
+        if new_tags is None:
+            return
+        connection.execute(
+            tags_table.delete().where(
+                tags_table.c.resource_type == resource_type, tags_table.c.resource_id == resource_id
+            )
+        )
+        if new_tags:
+            connection.execute(
+                tags_table.insert(),
+                [
+                    {
+                        "resource_type": resource_type,
+                        "resource_id": resource_id,
+                        "key": k,
+                        "value": v,
+                    }
+                    for k, v in new_tags.items()
+                ],
+            )
+
+    # -- experiments ------------------------------------------------------------------------
+
+    def create_experiment(
+        self,
+        name: str,
+        display_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Create an experiment; raise :class:`ConflictError` if the name is taken."""
+        check_name(name, "experiment name")
+        display_name = check_display_name(display_name)
+        description = check_text(description, "description")
+        checked_tags = check_tags(tags)
+
+        def work(connection: sa.Connection) -> None:
+            now = time.time()
+            try:
+                experiment_id = connection.execute(
+                    experiments.insert().values(
+                        name=name,
+                        display_name=display_name or name,
+                        description=description,
+                        created_at=now,
+                        modified_at=now,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            except IntegrityError:
+                raise ConflictError(
+                    f"Experiment {name!r} already exists. Load it with Experiment.load({name!r}) "
+                    "or choose another name."
+                ) from None
+            self._replace_tags(connection, "experiment", experiment_id, checked_tags)
+            self._record_change(connection, "experiment", name, "created", experiment_name=name)
+
+        self._write(work, f"create experiment {name}")
+        log.info("Created experiment %s", name)
+        return self.get_experiment(name)
+
+    def get_experiment(self, name: str) -> dict[str, Any]:
+        """Return one experiment with its number of trials."""
+        found = self.list_experiments(names=[name])
+        if not found:
+            raise NotFoundError(
+                f"Experiment {name!r} not found. Check the name, or list them with "
+                "Experiment.list()."
+            )
+        return found[0]
+
+    def list_experiments(
+        self,
+        *,
+        names: Sequence[str] | None = None,
+        name_contains: str | None = None,
+        created_before: float | None = None,
+        created_after: float | None = None,
+        search_expression: Mapping[str, Any] | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Return experiments, newest first unless ``sort_by`` says otherwise."""
+        trial_count = (
+            sa.select(sa.func.count())
+            .where(trials.c.experiment_id == experiments.c.id)
+            .scalar_subquery()
+        )
+        clauses, add_joins = order_by("experiment", sort_by, sort_order)
+        query = add_joins(
+            sa.select(experiments, trial_count.label("trial_count")).select_from(experiments)
+        )
+        query = query.where(compile_expression("experiment", search_expression))
+        if names is not None:
+            query = query.where(experiments.c.name.in_(list(names)))
+        if name_contains:
+            query = query.where(
+                sa.func.lower(experiments.c.name).contains(name_contains.lower(), autoescape=True)
+                | sa.func.lower(experiments.c.display_name).contains(
+                    name_contains.lower(), autoescape=True
+                )
+            )
+        if created_before is not None:
+            query = query.where(experiments.c.created_at < created_before)
+        if created_after is not None:
+            query = query.where(experiments.c.created_at > created_after)
+        query = query.order_by(*clauses).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+            all_tags = self._load_tags(connection, "experiment", [row["id"] for row in rows])
+        for row in rows:
+            row["tags"] = all_tags.get(row["id"], {})
+        return rows
+
+    def count_experiments(self, name_contains: str | None = None) -> int:
+        """Return the number of experiments, optionally of those whose name contains a text."""
+        query = sa.select(sa.func.count()).select_from(experiments)
+        if name_contains:
+            query = query.where(
+                sa.func.lower(experiments.c.name).contains(name_contains.lower(), autoescape=True)
+            )
+        with self._read() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def update_experiment(
+        self,
+        name: str,
+        *,
+        display_name: str | None = None,
+        description: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Change an experiment's display name, description or tags (None leaves one as is)."""
+        display_name = check_display_name(display_name)
+        description = check_text(description, "description")
+        checked_tags = check_tags(tags) if tags is not None else None
+
+        def work(connection: sa.Connection) -> None:
+            experiment_id = self._id_of(connection, experiments, name, "experiment")
+            values: dict[str, Any] = {"modified_at": time.time()}
+            if display_name is not None:
+                values["display_name"] = display_name
+            if description is not None:
+                values["description"] = description
+            connection.execute(
+                experiments.update().where(experiments.c.id == experiment_id).values(**values)
+            )
+            self._replace_tags(connection, "experiment", experiment_id, checked_tags)
+            self._record_change(connection, "experiment", name, "updated", experiment_name=name)
+
+        self._write(work, f"update experiment {name}")
+        return self.get_experiment(name)
+
+    def delete_experiment(self, name: str, force: bool = False) -> dict[str, Any]:
+        """Delete an experiment.
+
+        Without ``force`` it raises :class:`ConflictError` while the experiment has trials. With
+        ``force`` it deletes the trials too, and every trial component that no trial of another
+        experiment uses; components shared with another experiment are kept. Returns the names
+        of what was deleted and kept.
+        """
+
+        def work(connection: sa.Connection) -> dict[str, Any]:
+            experiment_id = self._id_of(connection, experiments, name, "experiment")
+            trial_rows = connection.execute(
+                sa.select(trials.c.id, trials.c.name).where(trials.c.experiment_id == experiment_id)
+            ).all()
+            if trial_rows and not force:
+                raise ConflictError(
+                    f"Experiment {name!r} still has {len(trial_rows)} trial(s). Delete them "
+                    "first, or call delete_all(action='--force') (force=true in the REST API) "
+                    "to delete the experiment with its trials and the trial components that no "
+                    "other experiment uses."
+                )
+            trial_ids = [row.id for row in trial_rows]
+            deleted_components, kept_components = self._components_only_in(connection, trial_ids)
+            self._delete_components(connection, [c for c, _ in deleted_components])
+            if trial_ids:
+                connection.execute(
+                    tags_table.delete().where(
+                        tags_table.c.resource_type == "trial",
+                        tags_table.c.resource_id.in_(trial_ids),
+                    )
+                )
+                connection.execute(trials.delete().where(trials.c.id.in_(trial_ids)))
+            connection.execute(
+                tags_table.delete().where(
+                    tags_table.c.resource_type == "experiment",
+                    tags_table.c.resource_id == experiment_id,
+                )
+            )
+            connection.execute(experiments.delete().where(experiments.c.id == experiment_id))
+            self._record_change(connection, "experiment", name, "deleted", experiment_name=name)
+            return {
+                "experiment": name,
+                "trials": [row.name for row in trial_rows],
+                "trial_components": [n for _, n in deleted_components],
+                "kept_trial_components": kept_components,
+            }
+
+        result = self._write(work, f"delete experiment {name}")
+        log.info(
+            "Deleted experiment %s with %d trial(s) and %d trial component(s)",
+            name,
+            len(result["trials"]),
+            len(result["trial_components"]),
+        )
+        return result
+
+    def _components_only_in(
+        self, connection: sa.Connection, trial_ids: Sequence[int]
+    ) -> tuple[list[tuple[int, str]], list[str]]:
+        """Split the components of ``trial_ids`` into those used by no other trial, and the rest."""
+        if not trial_ids:
+            return [], []
+        linked = connection.execute(
+            sa.select(trial_components.c.id, trial_components.c.name)
+            .join(
+                trial_component_links,
+                trial_component_links.c.component_id == trial_components.c.id,
+            )
+            .where(trial_component_links.c.trial_id.in_(trial_ids))
+            .distinct()
+        ).all()
+        shared = {
+            row[0]
+            for row in connection.execute(
+                sa.select(trial_component_links.c.component_id)
+                .where(
+                    trial_component_links.c.component_id.in_([row.id for row in linked]),
+                    trial_component_links.c.trial_id.not_in(trial_ids),
+                )
+                .distinct()
+            )
+        }
+        deleted = [(row.id, row.name) for row in linked if row.id not in shared]
+        kept = [row.name for row in linked if row.id in shared]
+        return deleted, kept
+
+    def _delete_components(self, connection: sa.Connection, component_ids: Sequence[int]) -> None:
+        if not component_ids:
+            return
+        ids = list(component_ids)
+        # Points, summaries, parameters, artifacts and links go by ON DELETE CASCADE.
+        connection.execute(
+            tags_table.delete().where(
+                tags_table.c.resource_type == "component", tags_table.c.resource_id.in_(ids)
+            )
+        )
+        connection.execute(trial_components.delete().where(trial_components.c.id.in_(ids)))
+
+    # -- trials -----------------------------------------------------------------------------
+
+    def create_trial(
+        self,
+        name: str,
+        experiment_name: str,
+        display_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Create a trial in an existing experiment."""
+        check_name(name, "trial name")
+        check_name(experiment_name, "experiment name")
+        display_name = check_display_name(display_name)
+        checked_tags = check_tags(tags)
+
+        def work(connection: sa.Connection) -> None:
+            experiment_id = self._id_of(connection, experiments, experiment_name, "experiment")
+            now = time.time()
+            try:
+                trial_id = connection.execute(
+                    trials.insert().values(
+                        name=name,
+                        display_name=display_name or name,
+                        experiment_id=experiment_id,
+                        created_at=now,
+                        modified_at=now,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            except IntegrityError:
+                raise ConflictError(
+                    f"Trial {name!r} already exists. Load it with Trial.load({name!r}) or "
+                    "choose another name."
+                ) from None
+            self._replace_tags(connection, "trial", trial_id, checked_tags)
+            connection.execute(
+                experiments.update()
+                .where(experiments.c.id == experiment_id)
+                .values(modified_at=now)
+            )
+            self._record_change(
+                connection,
+                "trial",
+                name,
+                "created",
+                experiment_name=experiment_name,
+                trial_name=name,
+            )
+
+        self._write(work, f"create trial {name}")
+        log.info("Created trial %s in experiment %s", name, experiment_name)
+        return self.get_trial(name)
+
+    def get_trial(self, name: str) -> dict[str, Any]:
+        """Return one trial with its experiment's name and number of components."""
+        found = self.list_trials(names=[name])
+        if not found:
+            raise NotFoundError(
+                f"Trial {name!r} not found. Check the name, or list them with Trial.list()."
+            )
+        return found[0]
+
+    def list_trials(
+        self,
+        *,
+        experiment_name: str | None = None,
+        component_name: str | None = None,
+        names: Sequence[str] | None = None,
+        name_contains: str | None = None,
+        created_before: float | None = None,
+        created_after: float | None = None,
+        search_expression: Mapping[str, Any] | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Return trials with their experiment, component count and status counts."""
+        component_count = (
+            sa.select(sa.func.count())
+            .where(trial_component_links.c.trial_id == trials.c.id)
+            .scalar_subquery()
+        )
+        clauses, add_joins = order_by("trial", sort_by, sort_order)
+        query = add_joins(
+            sa.select(
+                trials,
+                experiments.c.name.label("experiment_name"),
+                component_count.label("component_count"),
+            ).select_from(trials.join(experiments, experiments.c.id == trials.c.experiment_id))
+        )
+        query = query.where(compile_expression("trial", search_expression))
+        if experiment_name is not None:
+            query = query.where(experiments.c.name == experiment_name)
+        if names is not None:
+            query = query.where(trials.c.name.in_(list(names)))
+        if component_name is not None:
+            query = query.where(
+                trials.c.id.in_(
+                    sa.select(trial_component_links.c.trial_id)
+                    .join(
+                        trial_components,
+                        trial_components.c.id == trial_component_links.c.component_id,
+                    )
+                    .where(trial_components.c.name == component_name)
+                )
+            )
+        if name_contains:
+            query = query.where(
+                sa.func.lower(trials.c.name).contains(name_contains.lower(), autoescape=True)
+                | sa.func.lower(trials.c.display_name).contains(
+                    name_contains.lower(), autoescape=True
+                )
+            )
+        if created_before is not None:
+            query = query.where(trials.c.created_at < created_before)
+        if created_after is not None:
+            query = query.where(trials.c.created_at > created_after)
+        query = query.order_by(*clauses).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as connection:
+            rows = [dict(row._mapping) for row in connection.execute(query)]
+            ids = [row["id"] for row in rows]
+            all_tags = self._load_tags(connection, "trial", ids)
+            statuses = self._status_counts(connection, ids)
+        for row in rows:
+            row["tags"] = all_tags.get(row["id"], {})
+            row["status_counts"] = statuses.get(row["id"], {})
+        return rows
+
+    def _status_counts(
+        self, connection: sa.Connection, trial_ids: Sequence[int]
+    ) -> dict[int, dict[str, int]]:
+        result: dict[int, dict[str, int]] = defaultdict(dict)
+        if not trial_ids:
+            return result
+        rows = connection.execute(
+            sa.select(trial_component_links.c.trial_id, trial_components.c.status, sa.func.count())
+            .join(trial_components, trial_components.c.id == trial_component_links.c.component_id)
+            .where(trial_component_links.c.trial_id.in_(trial_ids))
+            .group_by(trial_component_links.c.trial_id, trial_components.c.status)
+        )
+        for trial_id, status, count in rows:
+            result[trial_id][status or "Unknown"] = count
+        return result
+
+    def update_trial(
+        self,
+        name: str,
+        *,
+        display_name: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Change a trial's display name or tags (None leaves one as is)."""
+        display_name = check_display_name(display_name)
+        checked_tags = check_tags(tags) if tags is not None else None
+
+        def work(connection: sa.Connection) -> None:
+            trial_id = self._id_of(connection, trials, name, "trial")
+            values: dict[str, Any] = {"modified_at": time.time()}
+            if display_name is not None:
+                values["display_name"] = display_name
+            connection.execute(trials.update().where(trials.c.id == trial_id).values(**values))
+            self._replace_tags(connection, "trial", trial_id, checked_tags)
+            self._record_change(connection, "trial", name, "updated", trial_name=name)
+
+        self._write(work, f"update trial {name}")
+        return self.get_trial(name)
+
+    def delete_trial(self, name: str, delete_components: bool = False) -> dict[str, Any]:
+        """Delete a trial and its links; its components are kept unless ``delete_components``.
+
+        With ``delete_components`` the components that no other trial uses are deleted too.
+        """
+
+        def work(connection: sa.Connection) -> dict[str, Any]:
+            trial_id = self._id_of(connection, trials, name, "trial")
+            experiment_name = connection.execute(
+                sa.select(experiments.c.name)
+                .join(trials, trials.c.experiment_id == experiments.c.id)
+                .where(trials.c.id == trial_id)
+            ).scalar()
+            deleted: list[tuple[int, str]] = []
+            kept: list[str] = []
+            if delete_components:
+                deleted, kept = self._components_only_in(connection, [trial_id])
+                self._delete_components(connection, [c for c, _ in deleted])
+            connection.execute(
+                tags_table.delete().where(
+                    tags_table.c.resource_type == "trial", tags_table.c.resource_id == trial_id
+                )
+            )
+            connection.execute(trials.delete().where(trials.c.id == trial_id))
+            self._record_change(
+                connection,
+                "trial",
+                name,
+                "deleted",
+                experiment_name=experiment_name,
+                trial_name=name,
+            )
+            return {
+                "trial": name,
+                "trial_components": [n for _, n in deleted],
+                "kept_trial_components": kept,
+            }
+
+        result = self._write(work, f"delete trial {name}")
+        log.info("Deleted trial %s", name)
+        return result
+
+    def associate(self, trial_name: str, component_name: str) -> None:
+        """Add a trial component to a trial; adding it twice is not an error."""
+
+        def work(connection: sa.Connection) -> None:
+            trial_id = self._id_of(connection, trials, trial_name, "trial")
+            component_id = self._id_of(
+                connection, trial_components, component_name, "trial component"
+            )
+            exists = connection.execute(
+                sa.select(trial_component_links.c.trial_id).where(
+                    trial_component_links.c.trial_id == trial_id,
+                    trial_component_links.c.component_id == component_id,
+                )
+            ).first()
+            if exists:
+                return
+            now = time.time()
+            connection.execute(
+                trial_component_links.insert().values(
+                    trial_id=trial_id, component_id=component_id, created_at=now
+                )
+            )
+            connection.execute(
+                trials.update().where(trials.c.id == trial_id).values(modified_at=now)
+            )
+            self._record_change(
+                connection, "component", component_name, "associated", trial_name=trial_name
+            )
+
+        self._write(work, f"associate {component_name} with {trial_name}")
+
+    def disassociate(self, trial_name: str, component_name: str) -> None:
+        """Remove a trial component from a trial; the component itself is kept."""
+
+        def work(connection: sa.Connection) -> None:
+            trial_id = self._id_of(connection, trials, trial_name, "trial")
+            component_id = self._id_of(
+                connection, trial_components, component_name, "trial component"
+            )
+            connection.execute(
+                trial_component_links.delete().where(
+                    trial_component_links.c.trial_id == trial_id,
+                    trial_component_links.c.component_id == component_id,
+                )
+            )
+            connection.execute(
+                trials.update().where(trials.c.id == trial_id).values(modified_at=time.time())
+            )
+            self._record_change(
+                connection, "component", component_name, "disassociated", trial_name=trial_name
+            )
+
+        self._write(work, f"disassociate {component_name} from {trial_name}")
+
+    # -- trial components -------------------------------------------------------------------
+
+    def create_component(
+        self,
+        name: str,
+        *,
+        display_name: str | None = None,
+        status: str | None = None,
+        status_message: str | None = None,
+        start_time: float | None = None,
+        end_time: float | None = None,
+        source_arn: str | None = None,
+        source_type: str | None = None,
+        job_settings: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        input_artifacts: Mapping[str, Mapping[str, Any]] | None = None,
+        output_artifacts: Mapping[str, Mapping[str, Any]] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Create a trial component, unassigned until it is associated with a trial."""
+        check_name(name, "trial component name")
+        display_name = check_display_name(display_name)
+        if status is not None:
+            check_status(status)
+        checked_tags = check_tags(tags)
+        encoded_settings = self._encode_job_settings(job_settings)
+        checked_parameters = self._check_parameters(parameters or {})
+        checked_artifacts = self._check_artifacts(input_artifacts, output_artifacts)
+
+        def work(connection: sa.Connection) -> None:
+            now = time.time()
+            try:
+                component_id = connection.execute(
+                    trial_components.insert().values(
+                        name=name,
+                        display_name=display_name or name,
+                        status=status,
+                        status_message=check_text(status_message, "status message"),
+                        start_time=start_time,
+                        end_time=end_time,
+                        created_at=now,
+                        modified_at=now,
+                        source_arn=source_arn,
+                        source_type=source_type,
+                        job_settings=encoded_settings,
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+            except IntegrityError:
+                raise ConflictError(
+                    f"Trial component {name!r} already exists. Load it with "
+                    f"TrialComponent.load({name!r}) or choose another name."
+                ) from None
+            self._write_parameters(connection, component_id, checked_parameters)
+            self._write_artifacts(connection, component_id, checked_artifacts)
+            self._replace_tags(connection, "component", component_id, checked_tags)
+            self._record_change(connection, "component", name, "created")
+
+        self._write(work, f"create trial component {name}")
+        log.info("Created trial component %s", name)
+        return self.get_component(name)
+
+    @staticmethod
+    def _encode_job_settings(job_settings: Mapping[str, Any] | None) -> str | None:
+        if job_settings is None:
+            return None
+        if not isinstance(job_settings, Mapping):
+            raise ValidationError(
+                f"Invalid job settings {job_settings!r}: expected a mapping of names to values."
+            )
+        try:
+            return json.dumps(dict(job_settings), allow_nan=False, default=str)
+        except ValueError as error:
+            raise ValidationError(f"Invalid job settings: {error}.") from None
+
+    @staticmethod
+    def _check_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(values, Mapping):
+            raise ValidationError(
+                f"Invalid parameters {values!r}: expected a mapping of names to values."
+            )
+        checked = {}
+        for key, value in values.items():
+            check_key(key, "parameter name")
+            checked[key] = check_parameter_value(key, value)
+        return checked
+
+    @staticmethod
+    def _check_artifacts(
+        inputs: Mapping[str, Mapping[str, Any]] | None,
+        outputs: Mapping[str, Mapping[str, Any]] | None,
+    ) -> list[dict[str, Any]]:
+        rows = []
+        for kind, values in (("input", inputs), ("output", outputs)):
+            for key, artifact in (values or {}).items():
+                check_key(key, f"{kind} artifact name")
+                if isinstance(artifact, str):
+                    artifact = {"value": artifact}
+                if not isinstance(artifact, Mapping) or not isinstance(artifact.get("value"), str):
+                    raise ValidationError(
+                        f"Invalid {kind} artifact {key!r}: expected a mapping with a string "
+                        "'value' (a URI or a path) and an optional 'media_type'."
+                    )
+                check_text(
+                    artifact["value"], f"value of artifact {key!r}", MAX_ARTIFACT_VALUE_LENGTH
+                )
+                media_type = artifact.get("media_type")
+                if media_type is not None:
+                    check_key(media_type, f"media type of artifact {key!r}")
+                rows.append(
+                    {
+                        "kind": kind,
+                        "name": key,
+                        "value": artifact["value"],
+                        "media_type": media_type,
+                    }
+                )
+        return rows
+
+    def _write_parameters(
+        self, connection: sa.Connection, component_id: int, values: Mapping[str, Any]
+    ) -> None:
+        if not values:
+            return
+        existing = set(
+            connection.execute(
+                sa.select(parameters_table.c.name).where(
+                    parameters_table.c.component_id == component_id
+                )
+            ).scalars()
+        )
+        if len(existing | set(values)) > MAX_PARAMETERS_PER_COMPONENT:
+            raise ValidationError(
+                f"Too many parameters: the trial component would have "
+                f"{len(existing | set(values))}, the limit is {MAX_PARAMETERS_PER_COMPONENT}."
+            )
+        replaced = [key for key in values if key in existing]
+        if replaced:
+            connection.execute(
+                parameters_table.delete().where(
+                    parameters_table.c.component_id == component_id,
+                    parameters_table.c.name.in_(replaced),
+                )
+            )
+        connection.execute(
+            parameters_table.insert(),
+            [
+                {"component_id": component_id, "name": key, **_encode_parameter(value)}
+                for key, value in values.items()
+            ],
+        )
+
+    def _write_artifacts(
+        self, connection: sa.Connection, component_id: int, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        if not rows:
+            return
+        existing = {
+            (kind, name)
+            for kind, name in connection.execute(
+                sa.select(artifacts_table.c.kind, artifacts_table.c.name).where(
+                    artifacts_table.c.component_id == component_id
+                )
+            )
+        }
+        keys = {(row["kind"], row["name"]) for row in rows}
+        if len(existing | keys) > MAX_ARTIFACTS_PER_COMPONENT:
+            raise ValidationError(
+                f"Too many artifacts: the trial component would have {len(existing | keys)}, "
+                f"the limit is {MAX_ARTIFACTS_PER_COMPONENT}."
+            )
+        for kind, name in keys & existing:
+            connection.execute(
+                artifacts_table.delete().where(
+                    artifacts_table.c.component_id == component_id,
+                    artifacts_table.c.kind == kind,
+                    artifacts_table.c.name == name,
+                )
+            )
+        connection.execute(
+            artifacts_table.insert(), [{"component_id": component_id, **row} for row in rows]
+        )
+
+    def update_component(
+        self,
+        name: str,
+        *,
+        display_name: str | None = None,
+        status: str | None = None,
+        status_message: str | None = None,
+        start_time: float | None = None,
+        end_time: float | None = None,
+        source_arn: str | None = None,
+        source_type: str | None = None,
+        job_settings: Mapping[str, Any] | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        parameters_to_remove: Iterable[str] = (),
+        input_artifacts: Mapping[str, Mapping[str, Any]] | None = None,
+        output_artifacts: Mapping[str, Mapping[str, Any]] | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> None:
+        """Change a trial component; None leaves a field as is.
+
+        Parameters and artifacts are merged by name into what is stored. ``job_settings`` is
+        merged key by key into the stored settings.
+        """
+        display_name = check_display_name(display_name)
+        if status is not None:
+            check_status(status)
+        status_message = check_text(status_message, "status message")
+        checked_tags = check_tags(tags) if tags is not None else None
+        self._encode_job_settings(job_settings)
+        checked_parameters = self._check_parameters(parameters or {})
+        checked_artifacts = self._check_artifacts(input_artifacts, output_artifacts)
+        to_remove = list(parameters_to_remove)
+
+        def work(connection: sa.Connection) -> None:
+            row = connection.execute(
+                sa.select(trial_components.c.id, trial_components.c.job_settings).where(
+                    trial_components.c.name == name
+                )
+            ).first()
+            if row is None:
+                self._id_of(connection, trial_components, name, "trial component")
+                return
+            component_id = row.id
+            values: dict[str, Any] = {"modified_at": time.time()}
+            for key, value in (
+                ("display_name", display_name),
+                ("status", status),
+                ("status_message", status_message),
+                ("start_time", start_time),
+                ("end_time", end_time),
+                ("source_arn", source_arn),
+                ("source_type", source_type),
+            ):
+                if value is not None:
+                    values[key] = value
+            if job_settings is not None:
+                merged = json.loads(row.job_settings) if row.job_settings else {}
+                merged.update(job_settings)
+                values["job_settings"] = self._encode_job_settings(merged)
+            connection.execute(
+                trial_components.update()
+                .where(trial_components.c.id == component_id)
+                .values(**values)
+            )
+            if to_remove:
+                connection.execute(
+                    parameters_table.delete().where(
+                        parameters_table.c.component_id == component_id,
+                        parameters_table.c.name.in_(to_remove),
+                    )
+                )
+            self._write_parameters(connection, component_id, checked_parameters)
+            self._write_artifacts(connection, component_id, checked_artifacts)
+            self._replace_tags(connection, "component", component_id, checked_tags)
+            self._record_change(connection, "component", name, "updated")
+
+        self._write(work, f"update trial component {name}")
+
+    def delete_component(self, name: str, force_disassociate: bool = False) -> None:
+        """Delete a trial component.
+
+        Raises :class:`ConflictError` while it belongs to a trial, unless
+        ``force_disassociate`` removes it from its trials first.
+        """
+
+        def work(connection: sa.Connection) -> None:
+            component_id = self._id_of(connection, trial_components, name, "trial component")
+            trial_names = list(
+                connection.execute(
+                    sa.select(trials.c.name)
+                    .join(trial_component_links, trial_component_links.c.trial_id == trials.c.id)
+                    .where(trial_component_links.c.component_id == component_id)
+                ).scalars()
+            )
+            if trial_names and not force_disassociate:
+                raise ConflictError(
+                    f"Trial component {name!r} belongs to trial(s) {', '.join(trial_names)}. "
+                    "Remove it from them first, or delete it with force_disassociate=True."
+                )
+            self._delete_components(connection, [component_id])
+            self._record_change(connection, "component", name, "deleted")
+
+        self._write(work, f"delete trial component {name}")
+        log.info("Deleted trial component %s", name)
+
+    def get_component(self, name: str) -> dict[str, Any]:
+        """Return one trial component in full: parameters, artifacts, summaries and parents."""
+        rows = self.search_components(names=[name], limit=1)
+        if not rows:
+            raise NotFoundError(
+                f"Trial component {name!r} not found. Check the name, or list them with "
+                "TrialComponent.list()."
+            )
+        return rows[0]
+
+    def component_exists(self, name: str) -> bool:
+        """Return whether a trial component with this name exists."""
+        with self._read() as connection:
+            return (
+                connection.execute(
+                    sa.select(trial_components.c.id).where(trial_components.c.name == name)
+                ).first()
+                is not None
+            )
+
+    def _component_query(
+        self,
+        *,
+        names: Sequence[str] | None,
+        experiment_names: Sequence[str] | None,
+        trial_names: Sequence[str] | None,
+        unassigned: bool,
+        search_expression: Mapping[str, Any] | None,
+        created_before: float | None,
+        created_after: float | None,
+        name_contains: str | None,
+    ) -> sa.Select[Any]:
+        query = sa.select(trial_components.c.id).select_from(trial_components)
+        query = query.where(compile_expression("component", search_expression))
+        if names is not None:
+            query = query.where(trial_components.c.name.in_(list(names)))
+        parent_conditions = []
+        if trial_names:
+            parent_conditions.append(trials.c.name.in_(list(trial_names)))
+        if experiment_names:
+            parent_conditions.append(experiments.c.name.in_(list(experiment_names)))
+        selections: list[sa.ColumnElement[bool]] = []
+        if parent_conditions:
+            selections.append(
+                sa.exists().where(
+                    trial_component_links.c.component_id == trial_components.c.id,
+                    trials.c.id == trial_component_links.c.trial_id,
+                    experiments.c.id == trials.c.experiment_id,
+                    sa.or_(*parent_conditions),
+                )
+            )
+        if unassigned:
+            selections.append(
+                ~sa.exists().where(trial_component_links.c.component_id == trial_components.c.id)
+            )
+        if selections:
+            # A selection of experiments, trials and the unassigned entry is their union.
+            query = query.where(sa.or_(*selections))
+        if created_before is not None:
+            query = query.where(trial_components.c.created_at < created_before)
+        if created_after is not None:
+            query = query.where(trial_components.c.created_at > created_after)
+        if name_contains:
+            query = query.where(
+                sa.func.lower(trial_components.c.name).contains(
+                    name_contains.lower(), autoescape=True
+                )
+                | sa.func.lower(trial_components.c.display_name).contains(
+                    name_contains.lower(), autoescape=True
+                )
+            )
+        return query
+
+    def search_components(
+        self,
+        *,
+        names: Sequence[str] | None = None,
+        experiment_names: Sequence[str] | None = None,
+        trial_names: Sequence[str] | None = None,
+        unassigned: bool = False,
+        search_expression: Mapping[str, Any] | None = None,
+        created_before: float | None = None,
+        created_after: float | None = None,
+        name_contains: str | None = None,
+        sort_by: str | None = None,
+        sort_order: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        include: Iterable[str] = ("parameters", "artifacts", "metrics", "parents", "tags"),
+    ) -> list[dict[str, Any]]:
+        """Return trial components matching a selection and a search expression.
+
+        The selection is the union of ``experiment_names``, ``trial_names`` and, with
+        ``unassigned``, the components in no trial; the search expression narrows it. One
+        query selects and sorts the page of ids; a few ``IN`` queries then load what
+        ``include`` asks for, so the cost follows the page size, not the store's size.
+        """
+        query = self._component_query(
+            names=names,
+            experiment_names=experiment_names,
+            trial_names=trial_names,
+            unassigned=unassigned,
+            search_expression=search_expression,
+            created_before=created_before,
+            created_after=created_after,
+            name_contains=name_contains,
+        )
+        clauses, add_joins = order_by("component", sort_by, sort_order)
+        query = add_joins(query).order_by(*clauses).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._read() as connection:
+            ids = [row[0] for row in connection.execute(query)]
+            return self._load_components(connection, ids, set(include))
+
+    def count_components(self, **selection: Any) -> int:
+        """Return how many components :meth:`search_components` would return without paging."""
+        query = self._component_query(
+            names=selection.get("names"),
+            experiment_names=selection.get("experiment_names"),
+            trial_names=selection.get("trial_names"),
+            unassigned=selection.get("unassigned", False),
+            search_expression=selection.get("search_expression"),
+            created_before=selection.get("created_before"),
+            created_after=selection.get("created_after"),
+            name_contains=selection.get("name_contains"),
+        )
+        with self._read() as connection:
+            return int(
+                connection.execute(
+                    sa.select(sa.func.count()).select_from(query.subquery())
+                ).scalar_one()
+            )
+
+    def _load_components(
+        self, connection: sa.Connection, ids: list[int], include: set[str]
+    ) -> list[dict[str, Any]]:
+        if not ids:
+            return []
+        rows = {
+            row.id: dict(row._mapping)
+            for row in connection.execute(
+                sa.select(trial_components).where(trial_components.c.id.in_(ids))
+            )
+        }
+        for row in rows.values():
+            settings = row.pop("job_settings")
+            row["job_settings"] = json.loads(settings) if settings else {}
+            row["parameters"] = {}
+            row["input_artifacts"] = {}
+            row["output_artifacts"] = {}
+            row["metrics"] = {}
+            row["trials"] = []
+            row["experiments"] = []
+            row["tags"] = {}
+        item: Any
+        if "parameters" in include:
+            for item in connection.execute(
+                sa.select(
+                    parameters_table.c.component_id,
+                    parameters_table.c.name,
+                    parameters_table.c.value_type,
+                    parameters_table.c.string_value,
+                ).where(parameters_table.c.component_id.in_(ids))
+            ):
+                rows[item.component_id]["parameters"][item.name] = decode_parameter(
+                    item.value_type, item.string_value
+                )
+        if "artifacts" in include:
+            for item in connection.execute(
+                sa.select(artifacts_table).where(artifacts_table.c.component_id.in_(ids))
+            ):
+                rows[item.component_id][f"{item.kind}_artifacts"][item.name] = {
+                    "value": item.value,
+                    "media_type": item.media_type,
+                }
+        if "metrics" in include:
+            for item in connection.execute(
+                sa.select(metric_summaries).where(metric_summaries.c.component_id.in_(ids))
+            ):
+                rows[item.component_id]["metrics"][item.name] = _summary_record(item._mapping)
+        if "parents" in include:
+            for item in connection.execute(
+                sa.select(
+                    trial_component_links.c.component_id,
+                    trials.c.name.label("trial_name"),
+                    experiments.c.name.label("experiment_name"),
+                )
+                .join(trials, trials.c.id == trial_component_links.c.trial_id)
+                .join(experiments, experiments.c.id == trials.c.experiment_id)
+                .where(trial_component_links.c.component_id.in_(ids))
+                .order_by(trial_component_links.c.created_at, trials.c.name)
+            ):
+                record = rows[item.component_id]
+                record["trials"].append(item.trial_name)
+                if item.experiment_name not in record["experiments"]:
+                    record["experiments"].append(item.experiment_name)
+        if "tags" in include:
+            for component_id, values in self._load_tags(connection, "component", ids).items():
+                rows[component_id]["tags"] = values
+        return [rows[component_id] for component_id in ids if component_id in rows]
+
+    # -- metrics ----------------------------------------------------------------------------
+
+    def log_metrics(self, component_name: str, points: Sequence[MetricPoint]) -> int:
+        """Append metric points to a component and update its summaries, in one transaction.
+
+        ``points`` are ``(name, value, step, timestamp)``. Returns the number of points written.
+        """
+        if len(points) > MAX_METRIC_BATCH:
+            raise ValidationError(
+                f"Too many metric points in one batch: {len(points)}, the limit is "
+                f"{MAX_METRIC_BATCH}. Split the batch."
+            )
+        by_name: dict[str, list[tuple[float, int, float]]] = defaultdict(list)
+        for name, value, step, timestamp in points:
+            if name not in by_name:
+                check_key(name, "metric name")
+            if isinstance(step, bool) or not isinstance(step, int):
+                raise ValidationError(
+                    f"Invalid step {step!r} for metric {name!r}: steps are integers."
+                )
+            by_name[name].append((check_metric_value(name, value), step, float(timestamp)))
+        if not by_name:
+            return 0
+
+        def work(connection: sa.Connection) -> None:
+            component_id = self._id_of(
+                connection, trial_components, component_name, "trial component"
+            )
+            self._insert_points(connection, component_id, by_name)
+            self._merge_summaries(connection, component_id, by_name)
+            connection.execute(
+                trial_components.update()
+                .where(trial_components.c.id == component_id)
+                .values(modified_at=time.time())
+            )
+            self._record_change(connection, "component", component_name, "metrics")
+
+        self._write(work, f"log metrics to {component_name}")
+        return len(points)
+
+    def _insert_points(
+        self,
+        connection: sa.Connection,
+        component_id: int,
+        by_name: Mapping[str, list[tuple[float, int, float]]],
+    ) -> None:
+        rows = [
+            (component_id, name, step, None if math.isnan(value) else value, timestamp)
+            for name, values in by_name.items()
+            for value, step, timestamp in values
+        ]
+        if self.dialect == "sqlite":
+            # The driver's executemany with tuples skips SQLAlchemy's per-row dictionary
+            # processing, which otherwise costs more than the insert itself. The statement is
+            # still built and compiled by SQLAlchemy.
+            statement = str(
+                metric_points.insert()
+                .values(component_id=0, name="", step=0, value=0.0, timestamp=0.0)
+                .compile(dialect=connection.dialect)
+            )
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.executemany(statement, rows)
+            finally:
+                cursor.close()
+            return
+        connection.execute(
+            metric_points.insert(),
+            [
+                {"component_id": c, "name": n, "step": s, "value": v, "timestamp": t}
+                for c, n, s, v, t in rows
+            ],
+        )
+
+    def _merge_summaries(
+        self,
+        connection: sa.Connection,
+        component_id: int,
+        by_name: Mapping[str, list[tuple[float, int, float]]],
+    ) -> None:
+        query = sa.select(metric_summaries).where(
+            metric_summaries.c.component_id == component_id,
+            metric_summaries.c.name.in_(list(by_name)),
+        )
+        if self.dialect != "sqlite":
+            # SQLite's write transaction already excludes other writers.
+            query = query.with_for_update()
+        stored = {row.name: row for row in connection.execute(query)}
+        if len(stored) < len(by_name):
+            total = connection.execute(
+                sa.select(sa.func.count()).where(metric_summaries.c.component_id == component_id)
+            ).scalar_one()
+            new_names = len(by_name) - len(stored)
+            if total + new_names > MAX_METRICS_PER_COMPONENT:
+                raise ValidationError(
+                    f"Too many metrics: the trial component would have {total + new_names} "
+                    f"distinct metric names, the limit is {MAX_METRICS_PER_COMPONENT}."
+                )
+        for name, values in by_name.items():
+            row = stored.get(name)
+            summary = Summary()
+            if row is not None:
+                # Through the mapping, because Row.count is tuple.count.
+                stored_values = row._mapping
+                summary = Summary(
+                    count=stored_values["count"],
+                    nan_count=stored_values["nan_count"],
+                    min=stored_values["min"],
+                    max=stored_values["max"],
+                    avg=stored_values["avg"],
+                    m2=stored_values["m2"],
+                    first=stored_values["first"],
+                    first_step=stored_values["first_step"],
+                    last=stored_values["last"],
+                    last_step=stored_values["last_step"],
+                    last_timestamp=stored_values["last_timestamp"],
+                )
+            summary.add_points(values)
+            record = {
+                "count": summary.count,
+                "nan_count": summary.nan_count,
+                "min": _nan_to_none(summary.min),
+                "max": _nan_to_none(summary.max),
+                "avg": _nan_to_none(summary.avg),
+                "m2": _nan_to_none(summary.m2),
+                "std_dev": summary.std_dev,
+                "first": summary.first,
+                "first_step": summary.first_step,
+                "last": summary.last,
+                "last_step": summary.last_step,
+                "last_timestamp": summary.last_timestamp,
+            }
+            if row is None:
+                connection.execute(
+                    metric_summaries.insert().values(component_id=component_id, name=name, **record)
+                )
+            else:
+                connection.execute(
+                    metric_summaries.update()
+                    .where(
+                        metric_summaries.c.component_id == component_id,
+                        metric_summaries.c.name == name,
+                    )
+                    .values(**record)
+                )
+
+    def get_metric_series(
+        self, component_name: str, metric_name: str, max_points: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Return a metric's points ordered by step, then by write order.
+
+        With ``max_points`` a longer series is cut into buckets of consecutive points, and each
+        bucket keeps its first point and its minimum and maximum values, so that spikes survive
+        the downsampling.
+        """
+        if max_points is not None and max_points < 3:
+            raise ValidationError(
+                f"Invalid max_points {max_points}: use at least 3, or None for every point."
+            )
+        with self._read() as connection:
+            component_id = self._id_of(
+                connection, trial_components, component_name, "trial component"
+            )
+            rows = connection.execute(
+                sa.select(metric_points.c.step, metric_points.c.timestamp, metric_points.c.value)
+                .where(
+                    metric_points.c.component_id == component_id,
+                    metric_points.c.name == metric_name,
+                )
+                .order_by(metric_points.c.step, metric_points.c.id)
+            ).all()
+        points = [
+            {"step": step, "timestamp": timestamp, "value": _none_to_nan(value)}
+            for step, timestamp, value in rows
+        ]
+        if max_points is None or len(points) <= max_points:
+            return points
+        return _downsample(points, max_points)
+
+    def list_metric_names(self, component_name: str) -> list[str]:
+        """Return the names of a component's metrics, sorted."""
+        with self._read() as connection:
+            component_id = self._id_of(
+                connection, trial_components, component_name, "trial component"
+            )
+            return sorted(
+                connection.execute(
+                    sa.select(metric_summaries.c.name).where(
+                        metric_summaries.c.component_id == component_id
+                    )
+                ).scalars()
+            )
+
+    # -- live updates -----------------------------------------------------------------------
+
+    def latest_change_id(self) -> int:
+        """Return the id of the newest change event, or 0 for none."""
+        with self._read() as connection:
+            return int(connection.execute(sa.select(sa.func.max(change_events.c.id))).scalar() or 0)
+
+    def changes_since(self, change_id: int, limit: int = 1000) -> list[dict[str, Any]]:
+        """Return change events newer than ``change_id``, oldest first."""
+        with self._read() as connection:
+            return [
+                dict(row._mapping)
+                for row in connection.execute(
+                    sa.select(change_events)
+                    .where(change_events.c.id > change_id)
+                    .order_by(change_events.c.id)
+                    .limit(limit)
+                )
+            ]
+
+    def prune_changes(self, older_than_s: float = CHANGE_EVENT_RETENTION_S) -> int:
+        """Delete change events older than ``older_than_s`` seconds; return how many."""
+        cutoff = time.time() - older_than_s
+
+        def work(connection: sa.Connection) -> int:
+            return connection.execute(
+                change_events.delete().where(change_events.c.created_at < cutoff)
+            ).rowcount
+
+        return self._write(work, "prune change events")
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    def running_components(self, source_type: str) -> list[dict[str, Any]]:
+        """Return components of ``source_type`` whose status is InProgress or Stopping."""
+        with self._read() as connection:
+            return [
+                {
+                    "name": row.name,
+                    "status": row.status,
+                    "job_settings": json.loads(row.job_settings) if row.job_settings else {},
+                }
+                for row in connection.execute(
+                    sa.select(
+                        trial_components.c.name,
+                        trial_components.c.status,
+                        trial_components.c.job_settings,
+                    ).where(
+                        trial_components.c.source_type == source_type,
+                        trial_components.c.status.in_(("InProgress", "Stopping")),
+                    )
+                )
+            ]
+
+
+_LIST_HINTS = {
+    "experiment": "Experiment.list()",
+    "trial": "Trial.list()",
+    "trial component": "TrialComponent.list()",
+}
+
+
+def _summary_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a stored summary as the statistics users see; NaN where a value is missing."""
+    return {
+        "min": _none_to_nan(row["min"]),
+        "max": _none_to_nan(row["max"]),
+        "avg": _none_to_nan(row["avg"]),
+        "std_dev": _none_to_nan(row["std_dev"]),
+        "last": _none_to_nan(row["last"]),
+        "first": _none_to_nan(row["first"]),
+        "count": int(row["count"]),
+        "nan_count": int(row["nan_count"]),
+        "last_step": row["last_step"],
+        "last_timestamp": row["last_timestamp"],
+    }
+
+
+def _downsample(points: list[dict[str, Any]], max_points: int) -> list[dict[str, Any]]:
+    # Each bucket contributes up to three points (first, min, max), kept in step order.
+    buckets = max(1, max_points // 3)
+    size = math.ceil(len(points) / buckets)
+    result: list[dict[str, Any]] = []
+    for start in range(0, len(points), size):
+        bucket = points[start : start + size]
+        chosen = {0}
+        finite = [i for i, p in enumerate(bucket) if not math.isnan(p["value"])]
+        if finite:
+            chosen.add(min(finite, key=lambda i: bucket[i]["value"]))
+            chosen.add(max(finite, key=lambda i: bucket[i]["value"]))
+        result.extend(bucket[i] for i in sorted(chosen))
+    return result

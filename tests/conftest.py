@@ -1,0 +1,79 @@
+"""Fixtures shared by the whole test suite.
+
+Every test runs with the Jupyter data directory, the default store and the artifact root inside
+its own ``tmp_path``, so no test reads or writes the real Jupyter data directory, and the shared
+SDK stores are closed after each test.
+
+The ``store`` fixture runs a test once per backend: a SQLite file always, and PostgreSQL when
+``JUPYTER_EXPERIMENTS_TEST_DB_URL`` holds a SQLAlchemy URL such as
+``postgresql+psycopg://user:password@localhost/experiments_test``. That database is emptied
+before each test, so point it at a database that holds nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from jupyter_experiments.sdk._store import get_store, reset_stores
+from jupyter_experiments.sdk.artifacts import ARTIFACT_ROOT_ENV
+from jupyter_experiments.sdk.tracker import TRIAL_COMPONENT_ENV
+from jupyter_experiments.store import DB_URL_ENV, TrackingStore
+from jupyter_experiments.store.schema import metadata
+
+#: Environment variable with the URL of an empty PostgreSQL database to run the tests against.
+TEST_DB_URL_ENV = "JUPYTER_EXPERIMENTS_TEST_DB_URL"
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(
+            not os.environ.get(TEST_DB_URL_ENV),
+            reason=f"set {TEST_DB_URL_ENV} to a PostgreSQL URL to test that backend",
+        ),
+    ),
+]
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the Jupyter data directory, the default store and the artifact root at tmp_path."""
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv(DB_URL_ENV, f"sqlite:///{tmp_path / 'experiments.db'}")
+    monkeypatch.setenv(ARTIFACT_ROOT_ENV, str(tmp_path / "artifacts"))
+    # A test run started from inside a training job must not pick up the job's component.
+    monkeypatch.delenv(TRIAL_COMPONENT_ENV, raising=False)
+
+    yield tmp_path
+
+    reset_stores()
+
+
+def _empty_database(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            metadata.drop_all(connection)
+            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def store(
+    request: pytest.FixtureRequest, isolated_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> TrackingStore:
+    """Return an empty store, which is also the default store of the SDK during the test."""
+    if request.param == "sqlite":
+        url = os.environ[DB_URL_ENV]
+    else:
+        url = os.environ[TEST_DB_URL_ENV]
+        _empty_database(url)
+        monkeypatch.setenv(DB_URL_ENV, url)
+    return get_store(url)
