@@ -1,5 +1,5 @@
 """Local training jobs: run a script, stream its log lines into metrics, record the run."""
 
-from .estimator import Estimator, TrainingJob
+from .estimator import Estimator, JobFailedError, TrainingJob
 
-__all__ = ["Estimator", "TrainingJob"]
+__all__ = ["Estimator", "JobFailedError", "TrainingJob"]

@@ -12,6 +12,7 @@ import difflib
 import json
 import logging
 import os
+import re
 import shlex
 import socket
 import sys
@@ -24,8 +25,8 @@ from typing import Any
 
 import psutil
 
-from ..errors import NotFoundError, ValidationError
-from ..limits import MAX_NAME_LENGTH
+from ..errors import ExperimentsError, NotFoundError, ValidationError
+from ..limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 from ..names import generate_name
 from ..sdk._store import StoreLike, get_store
 from ..sdk.artifacts import ARTIFACT_ROOT_ENV, artifact_root
@@ -48,11 +49,26 @@ COMPONENT_SUFFIX = "-training-job"
 #: The channel a single path or URI passed as ``inputs`` becomes.
 DEFAULT_CHANNEL = "training"
 
+#: Base job name used when the script's file name has no letter or digit.
+FALLBACK_BASE_JOB_NAME = "job"
+
+# Runs of characters that a job name may not contain. The default base job name replaces each
+# run with "-".
+_INVALID_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9-]+")
+
 
 def _iso(seconds: float | None) -> str | None:
     if seconds is None:
         return None
     return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
+
+
+class JobFailedError(ExperimentsError):
+    """A training job ended with status Failed; ``job`` is its :class:`TrainingJob`."""
+
+    def __init__(self, message: str, job: TrainingJob) -> None:
+        super().__init__(message)
+        self.job = job
 
 
 class Estimator:
@@ -96,14 +112,16 @@ class Estimator:
                 "the training script's path, relative to source_dir if you give one."
             )
         self.entry_point = script.resolve()
-        self.hyperparameters = dict(hyperparameters or {})
-        for key, value in self.hyperparameters.items():
-            check_key(key, "hyperparameter name")
-            check_parameter_value(key, value)
+        # The checked values are kept: they are plain Python types (numpy scalars converted),
+        # which SM_HPS needs as JSON and the store records with their types.
+        self.hyperparameters = {
+            check_key(key, "hyperparameter name"): check_parameter_value(key, value)
+            for key, value in (hyperparameters or {}).items()
+        }
         self.metric_definitions = validate_metric_definitions(list(metric_definitions or []))
         self.environment = {str(key): str(value) for key, value in (environment or {}).items()}
         self.python = os.fspath(python) if python is not None else sys.executable
-        self.base_job_name = base_job_name or self.entry_point.stem.replace("_", "-")
+        self.base_job_name = base_job_name or _default_base_job_name(self.entry_point)
         self._store = get_store(store)
 
     def fit(
@@ -117,8 +135,10 @@ class Estimator:
         """Run the script as a job and return its handle.
 
         ``inputs`` is a path or URI (the ``training`` channel) or a mapping of channel names to
-        paths or URIs. With ``wait`` the call returns when the job has ended (an interrupt
-        stops the job); otherwise at once, and the handle's ``wait()`` and ``stop()`` control it.
+        paths or URIs. With ``wait`` the call returns when the job has ended, and raises
+        :class:`JobFailedError` if it failed, as SageMaker's ``fit`` does; an interrupt stops
+        the job. Without ``wait`` it returns at once, and the handle's ``wait()`` and ``stop()``
+        control the job.
         """
         channels = _check_channels(inputs)
         config = _check_experiment_config(experiment_config)
@@ -140,6 +160,13 @@ class Estimator:
                 log.info("Interrupted: stopping job %s", job_name)
                 job.stop()
                 raise
+            if job.status == "Failed":
+                component = job.trial_component
+                raise JobFailedError(
+                    f"Job {job_name} failed: {component.status_message} "
+                    f"The full output is in {job.log_path}.",
+                    job,
+                )
         return job
 
     def _check_experiment(self, config: Mapping[str, str]) -> None:
@@ -147,14 +174,23 @@ class Estimator:
         trial = config.get("TrialName")
         if experiment:
             self._store.get_experiment(experiment)
-        if trial and not experiment:
-            try:
-                self._store.get_trial(trial)
-            except NotFoundError:
-                raise NotFoundError(
-                    f"Trial {trial!r} not found. Create it first, or add ExperimentName to "
-                    "experiment_config so that the job creates it."
-                ) from None
+        if not trial:
+            return
+        try:
+            found = self._store.get_trial(trial)
+        except NotFoundError:
+            if experiment:
+                return
+            raise NotFoundError(
+                f"Trial {trial!r} not found. Create it first, or add ExperimentName to "
+                "experiment_config so that the job creates it."
+            ) from None
+        if experiment and found["experiment_name"] != experiment:
+            raise ValidationError(
+                f"Invalid experiment_config: trial {trial!r} belongs to experiment "
+                f"{found['experiment_name']!r}, not {experiment!r}. Set ExperimentName to "
+                f"{found['experiment_name']!r}, or choose another TrialName."
+            )
 
 
 class TrainingJob:
@@ -187,6 +223,11 @@ class TrainingJob:
         self._finisher: threading.Thread | None = None
         self._stop_requested = False
         self._created_at = time.time()
+        self._started_at: float | None = None
+        # An interrupt inside Thread.start() can leave both the finisher and _abandon_start
+        # finishing the job. The first one records the outcome.
+        self._finish_lock = threading.Lock()
+        self._finished = False
 
     def __repr__(self) -> str:
         return f"TrainingJob(job_name={self.job_name!r}, status={self.status!r})"
@@ -277,12 +318,15 @@ class TrainingJob:
                 "log": {"value": self.log_path.as_uri(), "media_type": "text/plain"},
             },
         )
-        self._associate()
-        self._tracker = Tracker(
-            TrialComponent.load(self.trial_component_name, store=self._store), owns_status=False
-        )
 
+        # From here on the component exists, so a failure must record a final status. Recovery
+        # would not, because this process (the job's monitor) is still alive.
         try:
+            self._associate()
+            self._tracker = Tracker(
+                TrialComponent.load(self.trial_component_name, store=self._store),
+                owns_status=False,
+            )
             self._process = JobProcess(
                 self.command,
                 cwd=cwd,
@@ -291,23 +335,42 @@ class TrainingJob:
                 on_line=self._on_line,
                 echo=self._echo,
             )
-        except OSError as error:
-            self._finish(exit_code=None, failure=str(error))
+            self._started_at = time.time()
+            self._store.update_component(
+                self.trial_component_name,
+                start_time=self._started_at,
+                job_settings={
+                    "process_id": self._process.pid,
+                    "start_time": _iso(self._started_at),
+                },
+            )
+            log.info("Job %s started as process %d", self.job_name, self._process.pid)
+            finisher = threading.Thread(
+                target=self._wait_and_finish, name=f"job-{self.job_name}", daemon=True
+            )
+            finisher.start()
+            self._finisher = finisher
+        except BaseException as error:
+            self._abandon_start(error)
             raise
-        start = time.time()
-        self._store.update_component(
-            self.trial_component_name,
-            start_time=start,
-            job_settings={
-                "process_id": self._process.pid,
-                "start_time": _iso(start),
-            },
-        )
-        log.info("Job %s started as process %d", self.job_name, self._process.pid)
-        self._finisher = threading.Thread(
-            target=self._wait_and_finish, name=f"job-{self.job_name}", daemon=True
-        )
-        self._finisher.start()
+
+    def _abandon_start(self, error: BaseException) -> None:
+        """Stop the process of a start cut short by ``error`` and record the final status.
+
+        An interrupt (Ctrl+C in a notebook) ends the job as Stopped, any other error as Failed.
+        """
+        interrupted = isinstance(error, KeyboardInterrupt)
+        self._stop_requested = interrupted
+        if self._process is not None:
+            self._process.stop()
+        if self._finisher is not None:
+            # The finisher records the outcome once the stopped process has been reaped.
+            self._finisher.join()
+            return
+
+        exit_code = self._process.wait() if self._process is not None else None
+        failure = None if interrupted else f"The job did not start: {error}"
+        self._finish(exit_code, failure)
 
     def _associate(self) -> None:
         experiment = self.experiment_config.get("ExperimentName")
@@ -343,6 +406,8 @@ class TrainingJob:
         )
         for name, value in self.channels.items():
             environment[f"SM_CHANNEL_{name.upper()}"] = value
+            # A shell cannot read a name with '-', so the '_' spelling is set as well.
+            environment[f"SM_CHANNEL_{name.upper().replace('-', '_')}"] = value
         environment.update(estimator.environment)
         return environment
 
@@ -357,6 +422,10 @@ class TrainingJob:
         self._finish(exit_code)
 
     def _finish(self, exit_code: int | None, failure: str | None = None) -> None:
+        with self._finish_lock:
+            if self._finished:
+                return
+            self._finished = True
         self.exit_code = exit_code
         end = time.time()
         if self._tracker is not None:
@@ -364,14 +433,16 @@ class TrainingJob:
                 self._tracker.close()
             except Exception:
                 log.exception("Could not write the last metrics of job %s", self.job_name)
-        if self._process is not None and (self._stop_requested or self._process.stopped):
+        if failure is not None:
+            status, message = "Failed", _failure_message(exit_code, "", failure)
+        elif self._stop_requested or (self._process is not None and self._process.stopped):
             status, message = "Stopped", "Stopped on request."
         elif exit_code == 0:
             status, message = "Completed", None
         else:
             status = "Failed"
             tail = self._process.stderr_tail() if self._process is not None else ""
-            message = failure or f"The script exited with code {exit_code}.\n{tail}".strip()
+            message = _failure_message(exit_code, tail, None)
         self._store.update_component(
             self.trial_component_name,
             status=status,
@@ -380,7 +451,7 @@ class TrainingJob:
             job_settings={
                 "status": status,
                 "end_time": _iso(end),
-                "training_time_s": round(end - self._created_at, 3),
+                "training_time_s": round(end - (self._started_at or end), 3),
                 "exit_code": exit_code,
                 "skipped_metric_values": self._parser.skipped,
             },
@@ -390,6 +461,28 @@ class TrainingJob:
 
 def _argument_text(value: Any) -> str:
     return str(value)
+
+
+def _default_base_job_name(entry_point: Path) -> str:
+    """Return the script's file name without suffix, reduced to a valid job name prefix."""
+    name = _INVALID_NAME_CHARACTERS.sub("-", entry_point.stem).strip("-")
+    return name or FALLBACK_BASE_JOB_NAME
+
+
+def _failure_message(exit_code: int | None, stderr_tail: str, failure: str | None) -> str:
+    """Return the status message of a failed job, cut to the store's limit.
+
+    The end of stderr is kept, because that is where a traceback names the error.
+    """
+    text = failure or f"The script exited with code {exit_code}.\n{stderr_tail}".strip()
+    if len(text) <= MAX_DESCRIPTION_LENGTH:
+        return text
+    marker = "\n[...]\n"
+    if failure is not None:
+        return text[: MAX_DESCRIPTION_LENGTH - len(marker)] + marker
+    head = f"The script exited with code {exit_code}."
+    room = MAX_DESCRIPTION_LENGTH - len(head) - len(marker)
+    return head + marker + stderr_tail[-room:]
 
 
 def _check_channels(
@@ -410,6 +503,10 @@ def _check_channels(
             raise ValidationError(
                 f"Invalid channel name {name!r}: use letters, digits, '-' and '_' "
                 "(it becomes the environment variable SM_CHANNEL_<NAME>)."
+            )
+        if not isinstance(value, (str, os.PathLike)):
+            raise ValidationError(
+                f"Invalid input {value!r} for channel {name!r}: pass a path or a URI string."
             )
         text = os.fspath(value)
         if "://" not in text:
@@ -435,6 +532,11 @@ def _check_experiment_config(config: Mapping[str, str] | None) -> dict[str, str]
                 + hint
             )
     checked = dict(config)
+    if "ExperimentName" in checked and "TrialName" not in checked:
+        raise ValidationError(
+            "Invalid experiment_config: it has ExperimentName but no TrialName. Add "
+            "TrialName; the job creates that trial in the experiment if it does not exist."
+        )
     if "ExperimentName" in checked:
         check_name(checked["ExperimentName"], "experiment name")
     if "TrialName" in checked:

@@ -217,24 +217,44 @@ class JobProcess:
                 f"that the working directory exists",
             ) from exc
 
-        self._create_time = _create_time(self._popen.pid)
-        logger.info(
-            "Started job pid %d: %s (log %s)", self._popen.pid, self._command, self._log_path
-        )
-
-        assert self._popen.stdout is not None and self._popen.stderr is not None
-        self._open_readers = 2
-        self._readers = [
-            threading.Thread(
-                target=self._pump,
-                args=(name, pipe),
-                name=f"job-{self._popen.pid}-{name}",
-                daemon=True,
+        # Whatever interrupts the rest of the set-up (Ctrl+C included) must not leave the child
+        # running with no handle to stop it.
+        try:
+            self._create_time = _create_time(self._popen.pid)
+            logger.info(
+                "Started job pid %d: %s (log %s)", self._popen.pid, self._command, self._log_path
             )
-            for name, pipe in ((STDOUT, self._popen.stdout), (STDERR, self._popen.stderr))
-        ]
-        for reader in self._readers:
-            reader.start()
+
+            assert self._popen.stdout is not None and self._popen.stderr is not None
+            self._open_readers = 2
+            self._readers = [
+                threading.Thread(
+                    target=self._pump,
+                    args=(name, pipe),
+                    name=f"job-{self._popen.pid}-{name}",
+                    daemon=True,
+                )
+                for name, pipe in ((STDOUT, self._popen.stdout), (STDERR, self._popen.stderr))
+            ]
+            for reader in self._readers:
+                reader.start()
+        except BaseException:
+            self._kill_after_failed_start()
+            raise
+
+    def _kill_after_failed_start(self) -> None:
+        logger.error("Set-up of job pid %d failed; killing its process group.", self._popen.pid)
+        try:
+            if sys.platform == "win32":
+                self._popen.kill()
+            else:
+                os.killpg(self._popen.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self._popen.wait()
+        if self._log_file is not None:
+            self._log_file.close()
+            self._log_file = None
 
     @property
     def pid(self) -> int:
