@@ -189,11 +189,20 @@ def _artifact_getter(kind: str, key: str, field: str) -> Any:
 
 def _unique_column_names(columns: Sequence[tuple[str, str]]) -> list[str]:
     counts = Counter(name for name, _ in columns)
+    used_names = set(counts)
     names = []
     for name, kind in columns:
         if counts[name] > 1:
-            log.warning("Column %r exists more than once; naming it %r", name, f"{name} [{kind}]")
-            name = f"{name} [{kind}]"
+            # The suffixed name may itself be taken, e.g. by a parameter called
+            # 'loss - Min [metric]'; a number then keeps the columns apart.
+            unique = f"{name} [{kind}]"
+            number = 2
+            while unique in used_names:
+                unique = f"{name} [{kind} {number}]"
+                number += 1
+            used_names.add(unique)
+            log.warning("Column %r exists more than once; naming it %r", name, unique)
+            name = unique
         names.append(name)
     return names
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+import numpy as np
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -21,12 +24,15 @@ def csv_cell(value: Any) -> str:
     """Return the text of one CSV cell for ``value``."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and math.isnan(value):
-            return ""
-        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    # numbers.Real also covers numpy scalars, whose repr is 'np.float64(...)' and which are
+    # not int subclasses, so they would otherwise be written as text.
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        return "" if math.isnan(number) else repr(number)
     if isinstance(value, (list, tuple)):
         value = "; ".join(str(item) for item in value)
     text = str(value)

@@ -25,13 +25,27 @@ from .limits import (
 
 NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME_LENGTH - 1}}}")
 
-# Unicode categories Cc (control), Cs (surrogates) and Cn are the characters that cannot be shown
-# or round-tripped; everything else, spaces and non-Latin scripts included, is allowed in keys.
+# Control characters (Unicode category Cc) cannot be shown and surrogates (Cs) cannot be stored
+# as UTF-8, so keys reject both. Everything else is allowed, spaces and non-Latin scripts included.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 STATUSES = ("InProgress", "Completed", "Failed", "Stopping", "Stopped")
 
 ParameterValue = float | int | str | bool
+
+
+def _scalar_item(value: object) -> object | None:
+    """Return ``value.item()`` for a numpy or torch scalar, or None when that fails.
+
+    An array of several values has ``item()`` too, but raises ValueError from it.
+    """
+    item = getattr(value, "item", None)
+    if item is None or isinstance(value, (str, bytes)):
+        return None
+    try:
+        return item()
+    except (TypeError, ValueError):
+        return None
 
 
 def _shorten(value: object, limit: int = 60) -> str:
@@ -108,8 +122,9 @@ def check_parameter_value(name: str, value: object) -> ParameterValue:
     numpy scalars are turned into the matching Python type so that ``np.float32(0.1)`` is stored
     as a number, not rejected.
     """
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
+    item = _scalar_item(value)
+    if item is not None:
+        value = item
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -133,8 +148,9 @@ def check_parameter_value(name: str, value: object) -> ParameterValue:
 def check_metric_value(name: str, value: object) -> float:
     """Return ``value`` as a float; NaN and infinities are valid metric values."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if hasattr(value, "item"):
-            return check_metric_value(name, value.item())
+        item = _scalar_item(value)
+        if item is not None:
+            return check_metric_value(name, item)
         raise ValidationError(
             f"Invalid value {_shorten(value)} for metric {name!r}: metric values are numbers, "
             f"not {type(value).__name__}."

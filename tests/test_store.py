@@ -776,6 +776,17 @@ def test_downsample_ordered(store: TrackingStore) -> None:
     assert steps[0] == 0
 
 
+@pytest.mark.parametrize("size", [1_000, 1_001, 4_999])
+def test_downsample_keeps_last(store: TrackingStore, size: int) -> None:
+    store.create_component("c")
+    store.log_metrics("c", points("m", [float(i % 13) for i in range(size)]))
+
+    series = store.get_metric_series("c", "m", max_points=50)
+
+    assert series[-1]["step"] == size - 1
+    assert len(series) <= 50
+
+
 @pytest.mark.parametrize("max_points", [3, 4, 7, 999])
 def test_downsample_at_most(store: TrackingStore, max_points: int) -> None:
     store.create_component("c")

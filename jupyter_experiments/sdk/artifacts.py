@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -28,12 +30,25 @@ def artifact_root(store: TrackingStore) -> Path:
     return default_db_path().parent / "artifacts"
 
 
+def artifact_folder_name(name: str) -> str:
+    """Return a folder name for an artifact name: readable, safe on any file system, unique.
+
+    Artifact names may hold any printable character, '/' and '..' included, so the readable
+    part keeps only safe characters and a hash of the whole name keeps distinct names apart.
+    """
+    readable = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:40] or "artifact"
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:10]
+    return f"{readable}-{digest}"
+
+
 def copy_artifact(
     root: Path, component_name: str, file_path: str | os.PathLike[str], name: str
 ) -> tuple[Path, str | None]:
-    """Copy a file to ``<root>/<component>/<file name>``; return the copy and its media type.
+    """Copy a file to ``<root>/<component>/<artifact folder>/<file name>``.
 
-    The destination is checked to lie inside ``root``, so no name can write elsewhere.
+    Each artifact name gets its own folder, so two artifacts whose files share a name do not
+    overwrite each other. The destination is checked to lie inside ``root``, so no name can
+    write elsewhere. Returns the copy's path and its guessed media type.
     """
     source = Path(file_path)
     if not source.is_file():
@@ -41,7 +56,7 @@ def copy_artifact(
             f"Invalid artifact file {os.fspath(file_path)!r}: it does not exist or is not a "
             "file. Pass the path of an existing file, or use log_artifacts() for a folder."
         )
-    folder = (root / component_name).resolve()
+    folder = (root / component_name / artifact_folder_name(name)).resolve()
     destination = (folder / source.name).resolve()
     if folder != destination.parent or not destination.is_relative_to(root.resolve()):
         raise ValidationError(

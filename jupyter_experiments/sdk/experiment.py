@@ -63,7 +63,7 @@ class Experiment:
         ignore_sagemaker_arguments("Experiment.create", sagemaker_arguments)
         resolved = get_store(store)
         record = resolved.create_experiment(
-            experiment_name or generate_name("Experiment"),
+            generate_name("Experiment") if experiment_name is None else experiment_name,
             display_name=display_name,
             description=description,
             tags=tags,  # type: ignore[arg-type]
@@ -178,6 +178,6 @@ class Experiment:
 
         return Trial.create(
             experiment_name=self.experiment_name,
-            trial_name=trial_name or generate_name(trial_name_prefix),
+            trial_name=generate_name(trial_name_prefix) if trial_name is None else trial_name,
             store=self._store,
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..errors import ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..limits import MAX_METRIC_BATCH
 from ..names import generate_name
 from ..validation import check_key, check_metric_value, to_epoch_seconds
@@ -36,6 +36,9 @@ FLUSH_POINTS = 10_000
 
 #: Longest time a logged point waits in the buffer.
 FLUSH_INTERVAL_S = 1.0
+
+#: Shortest time between two log records of a background write that keeps failing.
+FLUSH_ERROR_REPORT_INTERVAL_S = 60.0
 
 _open_trackers: weakref.WeakSet[Tracker] = weakref.WeakSet()
 
@@ -71,9 +74,7 @@ class Tracker:
         self._known_metrics: set[str] = set()
         # A reloaded component continues each metric after its highest stored step.
         self._next_step: dict[str, int] = {
-            name: summary.last_step + 1
-            for name, summary in trial_component.metrics.items()
-            if summary.last_step is not None
+            name: step + 1 for name, step in self._store.max_steps(self._name).items()
         }
         self._closed = False
         self._wake = threading.Event()
@@ -308,16 +309,37 @@ class Tracker:
         reference = weakref.ref(self)
         wake = self._wake
         del self
+        failures = 0
+        next_report = 0.0
         while not wake.wait(FLUSH_INTERVAL_S):
             tracker = reference()
             if tracker is None:
                 return
             try:
                 tracker.flush()
-            except Exception:
-                log.exception(
-                    "Writing buffered metrics of trial component %s failed; retrying in %.1f s",
+                failures = 0
+            except NotFoundError:
+                # The component was deleted: its points can never be written.
+                with tracker._lock:
+                    dropped, tracker._buffer = len(tracker._buffer), []
+                log.error(
+                    "Trial component %s no longer exists; dropped %d buffered metric points "
+                    "and stopped writing",
                     tracker._name,
-                    FLUSH_INTERVAL_S,
+                    dropped,
                 )
+                tracker._closed = True
+                return
+            except Exception:
+                failures += 1
+                # Report the first failure in full, then at most once a minute.
+                if time.monotonic() >= next_report:
+                    log.exception(
+                        "Writing buffered metrics of trial component %s failed (%d times in a "
+                        "row); retrying every %.1f s",
+                        tracker._name,
+                        failures,
+                        FLUSH_INTERVAL_S,
+                    )
+                    next_report = time.monotonic() + FLUSH_ERROR_REPORT_INTERVAL_S
             del tracker

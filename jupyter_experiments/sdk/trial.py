@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..errors import ValidationError
+from ..errors import NotFoundError, ValidationError
 from ..names import generate_name
 from ._base import to_datetime, to_seconds
 from ._store import StoreLike, get_store, ignore_sagemaker_arguments
@@ -80,8 +80,15 @@ class Trial:
         ignore_sagemaker_arguments("Trial.create", sagemaker_arguments)
         resolved = get_store(store)
         names = [component_name_of(item) for item in trial_components or []]
+        # Checked before the trial is created, so that a missing component leaves nothing behind.
+        for name in names:
+            if not resolved.component_exists(name):
+                raise NotFoundError(
+                    f"Trial component {name!r} not found. Check the name, or list them with "
+                    "TrialComponent.list()."
+                )
         record = resolved.create_trial(
-            trial_name or generate_name("Trial"),
+            generate_name("Trial") if trial_name is None else trial_name,
             experiment_name,
             display_name=display_name,
             tags=tags,  # type: ignore[arg-type]

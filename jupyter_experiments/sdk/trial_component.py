@@ -139,7 +139,11 @@ class TrialComponent:
         ignore_sagemaker_arguments("TrialComponent.create", sagemaker_arguments)
         resolved = get_store(store)
         record = resolved.create_component(
-            trial_component_name or generate_name("TrialComponent"),
+            (
+                generate_name("TrialComponent")
+                if trial_component_name is None
+                else trial_component_name
+            ),
             display_name=display_name,
             tags=tags,  # type: ignore[arg-type]
         )

@@ -228,7 +228,15 @@ class _Compiler:
         if operator == "NotExists":
             return column.is_(None)
         if name.lower() in _TIME_PROPERTIES:
-            value = _time_value(value, name)
+            if operator == "Contains":
+                raise ValidationError(
+                    f"Invalid operator Contains in the filter on {name!r}: times are compared "
+                    "with Equals, NotEquals, GreaterThan, LessThan and the like."
+                )
+            if operator == "In":
+                value = [_time_value(item, name) for item in _as_list(value)]
+            else:
+                value = _time_value(value, name)
         return _compare(column, operator, value)
 
     def _property_names(self) -> list[str]:
@@ -264,6 +272,11 @@ class _Compiler:
             return sa.exists().where(base)
         if operator in ("Contains",):
             return sa.exists().where(base, _compare(parameters.c.string_value, operator, value))
+        if operator == "NotEquals":
+            # A value of another type, such as 'wide' against 10, is not equal either.
+            return sa.and_(
+                sa.exists().where(base), ~self._parameter_condition(key, "Equals", value)
+            )
         if operator == "In":
             values = _as_list(value)
             numbers = [n for n in (_as_number(v) for v in values) if n is not None]
@@ -302,6 +315,11 @@ class _Compiler:
             return ~sa.exists().where(base)
         if operator == "Exists":
             return sa.exists().where(base)
+        if operator == "Contains":
+            raise ValidationError(
+                f"Invalid operator Contains in the filter on Metrics.{rest}: metric statistics "
+                "are numbers, compared with Equals, GreaterThan, LessThan and the like."
+            )
         number = _as_number(value) if operator != "In" else None
         if operator != "In" and number is None:
             raise ValidationError(

@@ -75,6 +75,15 @@ MetricPoint = tuple[str, float, int, float]
 _SUMMARY_FIELDS = ("min", "max", "avg", "std_dev", "last", "first", "count")
 
 
+def _now() -> float:
+    """Return the current UTC epoch time rounded to microseconds.
+
+    The SDK shows times as datetimes, which have microsecond resolution. Rounding keeps such a
+    datetime equal to the stored time, so that a filter like CreationTime Equals matches it.
+    """
+    return round(time.time(), 6)
+
+
 def _nan_to_none(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else value
 
@@ -121,7 +130,12 @@ class TrackingStore:
     def __init__(self, url: str | None = None, *, engine: sa.Engine | None = None) -> None:
         self.url = resolve_db_url(url)
         self.engine = engine or create_engine(self.url)
-        migrations.ensure_schema(self.engine)
+        try:
+            migrations.ensure_schema(self.engine)
+        except BaseException:
+            if engine is None:
+                self.engine.dispose()
+            raise
 
     def __repr__(self) -> str:
         return f"TrackingStore({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -268,7 +282,7 @@ class TrackingStore:
         checked_tags = check_tags(tags)
 
         def work(connection: sa.Connection) -> None:
-            now = time.time()
+            now = _now()
             try:
                 experiment_id = connection.execute(
                     experiments.insert().values(
@@ -373,7 +387,7 @@ class TrackingStore:
 
         def work(connection: sa.Connection) -> None:
             experiment_id = self._id_of(connection, experiments, name, "experiment")
-            values: dict[str, Any] = {"modified_at": time.time()}
+            values: dict[str, Any] = {"modified_at": _now()}
             if display_name is not None:
                 values["display_name"] = display_name
             if description is not None:
@@ -502,7 +516,7 @@ class TrackingStore:
 
         def work(connection: sa.Connection) -> None:
             experiment_id = self._id_of(connection, experiments, experiment_name, "experiment")
-            now = time.time()
+            now = _now()
             try:
                 trial_id = connection.execute(
                     trials.insert().values(
@@ -644,7 +658,7 @@ class TrackingStore:
 
         def work(connection: sa.Connection) -> None:
             trial_id = self._id_of(connection, trials, name, "trial")
-            values: dict[str, Any] = {"modified_at": time.time()}
+            values: dict[str, Any] = {"modified_at": _now()}
             if display_name is not None:
                 values["display_name"] = display_name
             connection.execute(trials.update().where(trials.c.id == trial_id).values(**values))
@@ -712,7 +726,7 @@ class TrackingStore:
             ).first()
             if exists:
                 return
-            now = time.time()
+            now = _now()
             connection.execute(
                 trial_component_links.insert().values(
                     trial_id=trial_id, component_id=component_id, created_at=now
@@ -742,7 +756,7 @@ class TrackingStore:
                 )
             )
             connection.execute(
-                trials.update().where(trials.c.id == trial_id).values(modified_at=time.time())
+                trials.update().where(trials.c.id == trial_id).values(modified_at=_now())
             )
             self._record_change(
                 connection, "component", component_name, "disassociated", trial_name=trial_name
@@ -780,7 +794,7 @@ class TrackingStore:
         checked_artifacts = self._check_artifacts(input_artifacts, output_artifacts)
 
         def work(connection: sa.Connection) -> None:
-            now = time.time()
+            now = _now()
             try:
                 component_id = connection.execute(
                     trial_components.insert().values(
@@ -975,7 +989,7 @@ class TrackingStore:
                 self._id_of(connection, trial_components, name, "trial component")
                 return
             component_id = row.id
-            values: dict[str, Any] = {"modified_at": time.time()}
+            values: dict[str, Any] = {"modified_at": _now()}
             for key, value in (
                 ("display_name", display_name),
                 ("status", status),
@@ -1171,6 +1185,74 @@ class TrackingStore:
                 ).scalar_one()
             )
 
+    def count_trials(
+        self, *, experiment_name: str | None = None, name_contains: str | None = None
+    ) -> int:
+        """Return how many trials :meth:`list_trials` would return for the same arguments."""
+        query = sa.select(sa.func.count()).select_from(
+            trials.join(experiments, experiments.c.id == trials.c.experiment_id)
+        )
+        if experiment_name is not None:
+            query = query.where(experiments.c.name == experiment_name)
+        if name_contains:
+            query = query.where(
+                sa.func.lower(trials.c.name).contains(name_contains.lower(), autoescape=True)
+                | sa.func.lower(trials.c.display_name).contains(
+                    name_contains.lower(), autoescape=True
+                )
+            )
+        with self._read() as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def component_columns(self, **selection: Any) -> dict[str, list[tuple[str, str]]]:
+        """Return the parameter, metric and artifact names used in a selection of components.
+
+        Takes the selection arguments of :meth:`search_components`. Only the key tables are
+        read, with ``SELECT DISTINCT`` over the selected ids, so the cost does not grow with
+        the number of metric points. Returns sorted ``(name, value_type)`` pairs under
+        ``"parameters"`` (a name appears once per value type it has), ``(name, "")`` pairs under
+        ``"metrics"`` and ``(name, kind)`` pairs under ``"artifacts"``.
+        """
+        known = {
+            "names",
+            "experiment_names",
+            "trial_names",
+            "unassigned",
+            "search_expression",
+            "created_before",
+            "created_after",
+            "name_contains",
+        }
+        unknown = set(selection) - known
+        if unknown:
+            raise TypeError(f"component_columns() got unexpected argument(s): {sorted(unknown)}")
+        selected = self._component_query(
+            names=selection.get("names"),
+            experiment_names=selection.get("experiment_names"),
+            trial_names=selection.get("trial_names"),
+            unassigned=selection.get("unassigned", False),
+            search_expression=selection.get("search_expression"),
+            created_before=selection.get("created_before"),
+            created_after=selection.get("created_after"),
+            name_contains=selection.get("name_contains"),
+        )
+        queries = {
+            "parameters": sa.select(parameters_table.c.name, parameters_table.c.value_type)
+            .where(parameters_table.c.component_id.in_(selected))
+            .distinct(),
+            "metrics": sa.select(metric_summaries.c.name, sa.literal(""))
+            .where(metric_summaries.c.component_id.in_(selected))
+            .distinct(),
+            "artifacts": sa.select(artifacts_table.c.name, artifacts_table.c.kind)
+            .where(artifacts_table.c.component_id.in_(selected))
+            .distinct(),
+        }
+        with self._read() as connection:
+            return {
+                key: sorted((str(name), str(kind)) for name, kind in connection.execute(query))
+                for key, query in queries.items()
+            }
+
     def _load_components(
         self, connection: sa.Connection, ids: list[int], include: set[str]
     ) -> list[dict[str, Any]]:
@@ -1272,7 +1354,7 @@ class TrackingStore:
             connection.execute(
                 trial_components.update()
                 .where(trial_components.c.id == component_id)
-                .values(modified_at=time.time())
+                .values(modified_at=_now())
             )
             self._record_change(connection, "component", component_name, "metrics")
 
@@ -1313,30 +1395,54 @@ class TrackingStore:
             ],
         )
 
+    def _create_missing_summaries(
+        self, connection: sa.Connection, component_id: int, names: Sequence[str]
+    ) -> None:
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        connection.execute(
+            postgresql_insert(metric_summaries)
+            .values(
+                [
+                    {"component_id": component_id, "name": name, "count": 0, "nan_count": 0}
+                    for name in names
+                ]
+            )
+            .on_conflict_do_nothing()
+        )
+
     def _merge_summaries(
         self,
         connection: sa.Connection,
         component_id: int,
         by_name: Mapping[str, list[tuple[float, int, float]]],
     ) -> None:
+        existing = set(
+            connection.execute(
+                sa.select(metric_summaries.c.name).where(
+                    metric_summaries.c.component_id == component_id
+                )
+            ).scalars()
+        )
+        new_names = set(by_name) - existing
+        if new_names and len(existing) + len(new_names) > MAX_METRICS_PER_COMPONENT:
+            raise ValidationError(
+                f"Too many metrics: the trial component would have "
+                f"{len(existing) + len(new_names)} distinct metric names, the limit is "
+                f"{MAX_METRICS_PER_COMPONENT}."
+            )
         query = sa.select(metric_summaries).where(
             metric_summaries.c.component_id == component_id,
             metric_summaries.c.name.in_(list(by_name)),
         )
-        if self.dialect != "sqlite":
-            # SQLite's write transaction already excludes other writers.
+        if self.dialect == "postgresql":
+            # Two writers may add the first point of one metric at once; creating the empty
+            # summary rows first and locking them makes the second wait instead of failing on
+            # the primary key. SQLite's write transaction already excludes other writers.
+            if new_names:
+                self._create_missing_summaries(connection, component_id, sorted(new_names))
             query = query.with_for_update()
         stored = {row.name: row for row in connection.execute(query)}
-        if len(stored) < len(by_name):
-            total = connection.execute(
-                sa.select(sa.func.count()).where(metric_summaries.c.component_id == component_id)
-            ).scalar_one()
-            new_names = len(by_name) - len(stored)
-            if total + new_names > MAX_METRICS_PER_COMPONENT:
-                raise ValidationError(
-                    f"Too many metrics: the trial component would have {total + new_names} "
-                    f"distinct metric names, the limit is {MAX_METRICS_PER_COMPONENT}."
-                )
         for name, values in by_name.items():
             row = stored.get(name)
             summary = Summary()
@@ -1417,6 +1523,19 @@ class TrackingStore:
         if max_points is None or len(points) <= max_points:
             return points
         return _downsample(points, max_points)
+
+    def max_steps(self, component_name: str) -> dict[str, int]:
+        """Return the highest step of each of a component's metrics, NaN points included."""
+        with self._read() as connection:
+            component_id = self._id_of(
+                connection, trial_components, component_name, "trial component"
+            )
+            rows = connection.execute(
+                sa.select(metric_points.c.name, sa.func.max(metric_points.c.step))
+                .where(metric_points.c.component_id == component_id)
+                .group_by(metric_points.c.name)
+            )
+            return {name: int(step) for name, step in rows}
 
     def list_metric_names(self, component_name: str) -> list[str]:
         """Return the names of a component's metrics, sorted."""
@@ -1511,8 +1630,9 @@ def _summary_record(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _downsample(points: list[dict[str, Any]], max_points: int) -> list[dict[str, Any]]:
-    # Each bucket contributes up to three points (first, min, max), kept in step order.
-    buckets = max(1, max_points // 3)
+    # Each bucket contributes up to three points (first, min, max), kept in step order; one
+    # slot is kept for the series' last point so that a chart ends at the final value.
+    buckets = max(1, (max_points - 1) // 3)
     size = math.ceil(len(points) / buckets)
     result: list[dict[str, Any]] = []
     for start in range(0, len(points), size):
@@ -1523,4 +1643,6 @@ def _downsample(points: list[dict[str, Any]], max_points: int) -> list[dict[str,
             chosen.add(min(finite, key=lambda i: bucket[i]["value"]))
             chosen.add(max(finite, key=lambda i: bucket[i]["value"]))
         result.extend(bucket[i] for i in sorted(chosen))
+    if result[-1] is not points[-1]:
+        result.append(points[-1])
     return result
