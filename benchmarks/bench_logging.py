@@ -10,9 +10,9 @@ per second, the median of ``--repeats`` runs:
   ``metric_points`` table (schema created by ``TrackingStore``), with the store's pragmas, in
   one committed transaction. The rows are built before the timer starts.
 * ``MlflowClient.log_batch`` in batches of 1,000 metrics (MLflow's maximum per call) into
-  MLflow's SQLite store, timed from the first batch to the last. Building the ``Metric``
-  objects is timed, as logging a point is for the Tracker. Creating the store is reported on
-  its own, and so is ours.
+  MLflow's SQLite store, timed until the last call returns (each call commits). Building the
+  ``Metric`` objects is timed, as logging a point is for the Tracker. Creating the store is
+  reported on its own, and so is ours.
 
 MLflow is optional: without it those rows are skipped. Run from the repository root::
 
@@ -27,6 +27,7 @@ import cProfile
 import io
 import logging
 import math
+import os
 import pstats
 import sqlite3
 import statistics
@@ -39,6 +40,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy
+
+import jupyter_experiments
 from jupyter_experiments import Tracker
 from jupyter_experiments.store import TrackingStore
 
@@ -85,6 +89,8 @@ class Result:
     method: str
     points: int
     seconds: float
+    fastest_s: float
+    slowest_s: float
 
     @property
     def rate(self) -> float:
@@ -239,13 +245,27 @@ def time_mlflow(directory: Path, values: Sequence[float], names: Sequence[str]) 
     return elapsed
 
 
-def median_seconds(measure: Callable[[Path], float], repeats: int) -> float:
-    """Run ``measure`` ``repeats`` times, each in a new temporary directory; return the median."""
+def repeat_seconds(measure: Callable[[Path], float], repeats: int) -> list[float]:
+    """Run ``measure`` ``repeats`` times, each in a new temporary directory; return the times."""
     runs = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory(prefix="bench-logging-") as folder:
             runs.append(measure(Path(folder)))
+    return runs
+
+
+def median_seconds(measure: Callable[[Path], float], repeats: int) -> float:
+    """Return the median of ``repeats`` runs of ``measure``."""
+    runs = repeat_seconds(measure, repeats)
     return statistics.median(runs)
+
+
+def measure_method(
+    method: str, points: int, measure: Callable[[Path], float], repeats: int
+) -> Result:
+    """Time ``measure`` ``repeats`` times and return the median with the fastest and slowest."""
+    runs = repeat_seconds(measure, repeats)
+    return Result(method, points, statistics.median(runs), min(runs), max(runs))
 
 
 def format_ratio(numerator: float, denominator: float | None) -> str:
@@ -258,7 +278,8 @@ def format_ratio(numerator: float, denominator: float | None) -> str:
 def print_table(results: Sequence[Result], raw_rate: float, mlflow_rate: float | None) -> None:
     """Print one row per method with its rate and its ratios to raw inserts and to MLflow."""
     header = (
-        f"{'method':<40} {'points':>9} {'seconds':>9} {'points/s':>11} {'x raw':>7} {'x MLflow':>9}"
+        f"{'method':<40} {'points':>9} {'seconds':>9} {'points/s':>11} {'x raw':>7} "
+        f"{'x MLflow':>9} {'runs min-max s':>15}"
     )
     print(header)
     print("-" * len(header))
@@ -266,7 +287,8 @@ def print_table(results: Sequence[Result], raw_rate: float, mlflow_rate: float |
         print(
             f"{result.method:<40} {result.points:>9,} {result.seconds:>9.3f} "
             f"{result.rate:>11,.0f} {format_ratio(result.rate, raw_rate):>7} "
-            f"{format_ratio(result.rate, mlflow_rate):>9}"
+            f"{format_ratio(result.rate, mlflow_rate):>9} "
+            f"{f'{result.fastest_s:.3f}-{result.slowest_s:.3f}':>15}"
         )
 
 
@@ -276,7 +298,7 @@ def print_targets(trackers: Sequence[Result], raw_rate: float, mlflow_rate: floa
         ratio = tracker.rate / raw_rate
         verdict = "met" if ratio >= TARGET_RATIO_TO_RAW else "MISSED"
         print(
-            f"{tracker.method}: {ratio:.2f} x raw executemany "
+            f"{tracker.method}: {ratio:.3f} x raw executemany "
             f"(target >= {TARGET_RATIO_TO_RAW}): {verdict}"
         )
         if mlflow_rate is None:
@@ -285,7 +307,7 @@ def print_targets(trackers: Sequence[Result], raw_rate: float, mlflow_rate: floa
         ratio = tracker.rate / mlflow_rate
         verdict = "met" if ratio >= TARGET_RATIO_TO_MLFLOW else "MISSED"
         print(
-            f"{tracker.method}: {ratio:.1f} x MLflow "
+            f"{tracker.method}: {ratio:.2f} x MLflow "
             f"(target >= {TARGET_RATIO_TO_MLFLOW:.0f}): {verdict}"
         )
 
@@ -343,28 +365,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run every measurement and print the table; return the exit status."""
     arguments = parse_arguments(argv)
     names = metric_names(arguments.metrics)
-    values = metric_values(arguments.points)
+    all_values = metric_values(max(arguments.points, arguments.mlflow_points))
+    values = all_values[: arguments.points]
     repeats = arguments.repeats
     print(
         f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
-        f"{len(values):,} points over {len(names)} metric names, median of {repeats} run(s)"
+        f"jupyter-experiments {jupyter_experiments.__version__}, "
+        f"SQLAlchemy {sqlalchemy.__version__}"
     )
+    print(f"{len(values):,} points over {len(names)} metric names, median of {repeats} run(s)")
+    # Other processes on the machine skew the figures, so the output records the load.
+    print(f"1-minute load average at start: {os.getloadavg()[0]:.2f}")
 
-    raw = Result(
+    raw = measure_method(
         "sqlite3 executemany (floor)",
         len(values),
-        median_seconds(lambda folder: time_raw_executemany(folder, values, names), repeats),
+        lambda folder: time_raw_executemany(folder, values, names),
+        repeats,
     )
     trackers = [
-        Result(
+        measure_method(
             "Tracker.log_metric",
             len(values),
-            median_seconds(lambda folder: time_tracker(folder, values, names, False), repeats),
+            lambda folder: time_tracker(folder, values, names, False),
+            repeats,
         ),
-        Result(
+        measure_method(
             "Tracker.log_metric(iteration_number=)",
             len(values),
-            median_seconds(lambda folder: time_tracker(folder, values, names, True), repeats),
+            lambda folder: time_tracker(folder, values, names, True),
+            repeats,
         ),
     ]
     results = [*trackers, raw]
@@ -382,11 +412,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         import mlflow
 
         quiet_mlflow()
-        mlflow_values = values[: arguments.mlflow_points]
-        mlflow_result = Result(
+        mlflow_values = all_values[: arguments.mlflow_points]
+        mlflow_result = measure_method(
             f"MLflow {mlflow.__version__} log_batch({MLFLOW_BATCH_SIZE:,})",
             len(mlflow_values),
-            median_seconds(lambda folder: time_mlflow(folder, mlflow_values, names), repeats),
+            lambda folder: time_mlflow(folder, mlflow_values, names),
+            repeats,
         )
         results.append(mlflow_result)
         mlflow_rate = mlflow_result.rate
@@ -404,6 +435,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_targets(trackers, raw.rate, mlflow_rate)
     if arguments.quick:
         print("--quick: too few points for stable rates; judge the targets on a full run.")
+
+    print(f"1-minute load average at end: {os.getloadavg()[0]:.2f}")
 
     if arguments.profile:
         profile_tracker(values, names)

@@ -48,3 +48,8 @@ __all__ = [
     "ValidationError",
     "__version__",
 ]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Return where JupyterLab finds the prebuilt Lab extension of this package."""
+    return [{"src": "labextension", "dest": "jupyter-experiments"}]

@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 import pytest
 
 from jupyter_experiments import (
@@ -669,3 +670,37 @@ def test_trial_search_metric_invalid(searchable: TrackingStore) -> None:
 
     with pytest.raises(ValidationError, match=re.escape("'Metrics.loss.Max'")):
         searchable.list_trials(search_expression=expression)
+
+
+@pytest.mark.parametrize("sort_order", ["Ascending", "Descending"])
+def test_metric_page_matches_full_sort(store: TrackingStore, sort_order: str) -> None:
+    # Pages take an index-driven path; the full sort without a limit is the reference.
+    rng = np.random.default_rng(7)
+    store.create_experiment("e")
+    store.create_trial("t", "e")
+    for index in range(40):
+        name = f"c{index:02d}"
+        store.create_component(name)
+        store.associate("t", name)
+        if index % 7 == 3:
+            continue
+        value = float(rng.integers(0, 6)) if index % 5 else math.nan
+        store.log_metrics(name, [("acc", value, 0, 1.0)])
+    store.create_component("outside")
+    store.log_metrics("outside", [("acc", 100.0, 0, 1.0)])
+
+    full = [
+        row["name"]
+        for row in store.search_components(
+            experiment_names=["e"], sort_by="metrics.acc.max", sort_order=sort_order
+        )
+    ]
+    for limit, offset in [(10, 0), (10, 25), (7, 30), (50, 0), (5, 38), (5, 45)]:
+        page = store.search_components(
+            experiment_names=["e"],
+            sort_by="metrics.acc.max",
+            sort_order=sort_order,
+            limit=limit,
+            offset=offset,
+        )
+        assert [row["name"] for row in page] == full[offset : offset + limit]

@@ -373,6 +373,16 @@ def _check_filter(item: Any) -> tuple[str, str]:
     return str(name), operator
 
 
+def metric_sort_key(sort_by: str | None) -> tuple[str, str] | None:
+    """Return (metric, summary column) if ``sort_by`` is ``metrics.<name>.<stat>``, else None."""
+    if sort_by is None:
+        return None
+    prefix, _, rest = sort_by.partition(".")
+    if not rest or prefix.lower() != "metrics":
+        return None
+    return split_metric_key(rest)
+
+
 def split_metric_key(key: str) -> tuple[str, str]:
     """Split ``'test:accuracy.Max'`` into the metric name and the summary column ``'max'``.
 
@@ -461,7 +471,7 @@ def order_by(
     """
     compiler = _COMPILERS[resource]
     table = compiler.table
-    descending = _is_descending(sort_order, default=sort_by is None)
+    descending = is_descending(sort_order, default=sort_by is None)
     key = sort_by or "CreationTime"
     prefix, _, rest = key.partition(".")
 
@@ -512,7 +522,7 @@ def order_by(
     return [plain_column.is_(None), direction(plain_column), *tie_breakers], lambda select: select
 
 
-def _is_descending(sort_order: str | None, default: bool) -> bool:
+def is_descending(sort_order: str | None, default: bool) -> bool:
     if sort_order is None:
         return default
     lowered = str(sort_order).lower()

@@ -1,0 +1,517 @@
+"""Benchmark the REST API's table query: the first page of trial components sorted by a metric.
+
+The store contains one experiment with ``--components`` trial components (100 per trial), each
+with ``--parameters`` parameters (a third floats, a third integers, a third strings) and
+``--metrics`` metrics of ``--points`` points. It is written straight into the tables with
+SQLAlchemy Core ``executemany`` in one transaction, summaries computed by the store's own
+:class:`~jupyter_experiments.store.summaries.Summary`, because writing 10,000 components through
+the store one call at a time takes minutes and is not what is measured.
+
+Then a real ``jupyter server`` starts on 127.0.0.1 with a token, and ``--requests`` requests
+(after a few warm-up ones) ask for the first 100 rows of the experiment sorted by
+``metrics.m0.max`` descending, every column included, through one keep-alive HTTP connection.
+Reported: median and 95th percentile of the request time, the same query in-process (store
+only, no HTTP or JSON), and the server's resident memory after the requests.
+
+If MLflow is importable, the same data goes into an MLflow SQLite store (rows inserted with
+``executemany`` into MLflow's tables, which MLflow's client created) and
+``MlflowClient.search_runs`` fetches the first 100 runs ordered by ``metrics.m0 DESC``. MLflow
+sorts by a metric's latest value only and runs in-process, without HTTP, so its timing is
+compared with ours sorted by ``metrics.m0.last`` as well as by ``max``. Run from the
+repository root::
+
+    python benchmarks/bench_api.py             # about 40 s on 2 cores
+    python benchmarks/bench_api.py --quick     # a few seconds, for the smoke test
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import os
+import platform
+import random
+import secrets
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+from jupyter_experiments.store import TrackingStore
+from jupyter_experiments.store.schema import (
+    experiments,
+    metric_points,
+    metric_summaries,
+    parameters,
+    trial_component_links,
+    trial_components,
+    trials,
+)
+from jupyter_experiments.store.summaries import Summary
+
+DEFAULT_COMPONENTS = 10_000
+DEFAULT_PARAMETERS = 30
+DEFAULT_METRICS = 10
+DEFAULT_POINTS = 10
+DEFAULT_REQUESTS = 50
+WARM_UP_REQUESTS = 5
+PAGE_SIZE = 100
+COMPONENTS_PER_TRIAL = 100
+
+#: Targets of the table query through the REST API.
+TARGET_MEDIAN_MS = 30.0
+TARGET_SPEED_UP = 20.0
+
+SERVER_START_TIMEOUT_S = 60.0
+BASE_URL = "/"
+
+
+@dataclass
+class Timing:
+    """Request times of one measurement, in milliseconds."""
+
+    label: str
+    samples_ms: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples_ms)
+
+    @property
+    def p95(self) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+    def line(self) -> str:
+        return (
+            f"{self.label:<58} median {self.median:8.1f} ms   p95 {self.p95:8.1f} ms   "
+            f"(n={len(self.samples_ms)})"
+        )
+
+
+def measure(
+    label: str, call: Callable[[], Any], repeats: int, check: Callable[[Any], None]
+) -> Timing:
+    """Time ``call`` after a warm-up; ``check`` inspects each result outside the timer."""
+    for _ in range(WARM_UP_REQUESTS):
+        check(call())
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = call()
+        samples.append((time.perf_counter() - start) * 1000)
+        check(result)
+    return Timing(label, samples)
+
+
+@dataclass
+class Dataset:
+    """The generated values, shared by both stores so that both hold the same data."""
+
+    components: int
+    parameter_count: int
+    metric_count: int
+    points: int
+    seed: int = 0
+
+    def parameter_value(self, component: int, index: int) -> float | int | str:
+        kind = index % 3
+        if kind == 0:
+            return round(random.Random(component * 1000 + index).uniform(0, 1), 6)
+        if kind == 1:
+            return (component * 7 + index) % 512
+        return f"choice-{(component + index) % 5}"
+
+    def metric_values(self, component: int, metric: int) -> list[float]:
+        generator = random.Random(self.seed * 1_000_003 + component * 100 + metric)
+        return [generator.gauss(1.0, 0.3) for _ in range(self.points)]
+
+
+def build_our_store(path: Path, data: Dataset) -> float:
+    """Write the dataset into a new store at ``path``; return the seconds it took."""
+    started = time.perf_counter()
+    store = TrackingStore(f"sqlite:///{path}")
+    now = time.time()
+    component_rows = []
+    link_rows = []
+    parameter_rows = []
+    summary_rows = []
+    point_rows = []
+    for c in range(data.components):
+        component_id = c + 1
+        component_rows.append(
+            {
+                "id": component_id,
+                "name": f"tc-{c:05d}",
+                "display_name": f"tc-{c:05d}",
+                "status": "Completed",
+                "created_at": now + c * 1e-3,
+                "modified_at": now + c * 1e-3,
+                "start_time": now,
+                "end_time": now + 60,
+            }
+        )
+        link_rows.append(
+            {
+                "trial_id": c // COMPONENTS_PER_TRIAL + 1,
+                "component_id": component_id,
+                "created_at": now,
+            }
+        )
+        for p in range(data.parameter_count):
+            value = data.parameter_value(c, p)
+            encoded: tuple[str, float | None, str]
+            if isinstance(value, float):
+                encoded = ("float", value, repr(value))
+            elif isinstance(value, int):
+                encoded = ("integer", float(value), str(value))
+            else:
+                encoded = ("string", None, value)
+            parameter_rows.append(
+                {
+                    "component_id": component_id,
+                    "name": f"p{p}",
+                    "value_type": encoded[0],
+                    "number_value": encoded[1],
+                    "string_value": encoded[2],
+                }
+            )
+        for m in range(data.metric_count):
+            values = data.metric_values(c, m)
+            summary = Summary()
+            summary.add_points((v, step, now + step) for step, v in enumerate(values))
+            summary_rows.append(
+                {
+                    "component_id": component_id,
+                    "name": f"m{m}",
+                    "count": summary.count,
+                    "nan_count": summary.nan_count,
+                    "min": summary.min,
+                    "max": summary.max,
+                    "avg": summary.avg,
+                    "m2": summary.m2,
+                    "std_dev": summary.std_dev,
+                    "first": summary.first,
+                    "first_step": summary.first_step,
+                    "last": summary.last,
+                    "last_step": summary.last_step,
+                    "last_timestamp": summary.last_timestamp,
+                }
+            )
+            for step, value in enumerate(values):
+                point_rows.append(
+                    {
+                        "component_id": component_id,
+                        "name": f"m{m}",
+                        "step": step,
+                        "value": value,
+                        "timestamp": now + step,
+                    }
+                )
+    trial_count = math.ceil(data.components / COMPONENTS_PER_TRIAL)
+    with store.engine.begin() as connection:
+        connection.execute(
+            experiments.insert(),
+            [
+                {
+                    "id": 1,
+                    "name": "bench",
+                    "display_name": "bench",
+                    "created_at": now,
+                    "modified_at": now,
+                }
+            ],
+        )
+        connection.execute(
+            trials.insert(),
+            [
+                {
+                    "id": t + 1,
+                    "name": f"trial-{t:04d}",
+                    "display_name": f"trial-{t:04d}",
+                    "experiment_id": 1,
+                    "created_at": now,
+                    "modified_at": now,
+                }
+                for t in range(trial_count)
+            ],
+        )
+        for table, rows in (
+            (trial_components, component_rows),
+            (trial_component_links, link_rows),
+            (parameters, parameter_rows),
+            (metric_summaries, summary_rows),
+            (metric_points, point_rows),
+        ):
+            connection.execute(table.insert(), rows)
+    with store.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    store.dispose()
+    return time.perf_counter() - started
+
+
+def build_mlflow_store(path: Path, data: Dataset) -> tuple[Any, str, float]:
+    """Write the dataset into a new MLflow SQLite store; return the client, experiment id, s."""
+    from mlflow.tracking import MlflowClient
+
+    started = time.perf_counter()
+    client = MlflowClient(tracking_uri=f"sqlite:///{path}")
+    experiment_id = client.create_experiment("bench", artifact_location=str(path.parent / "mlruns"))
+    now_ms = int(time.time() * 1000)
+    runs, params, metrics, latest, tags = [], [], [], [], []
+    for c in range(data.components):
+        run_id = uuid.UUID(int=c + 1).hex
+        runs.append(
+            (
+                run_id,
+                f"tc-{c:05d}",
+                "UNKNOWN",
+                "",
+                "",
+                "bench",
+                "FINISHED",
+                now_ms + c,
+                now_ms + c + 60_000,
+                "",
+                "active",
+                f"{path.parent}/mlruns/{run_id}",
+                int(experiment_id),
+            )
+        )
+        tags.append(("mlflow.runName", f"tc-{c:05d}", run_id))
+        for p in range(data.parameter_count):
+            params.append((f"p{p}", str(data.parameter_value(c, p)), run_id))
+        for m in range(data.metric_count):
+            values = data.metric_values(c, m)
+            for step, value in enumerate(values):
+                metrics.append((f"m{m}", value, now_ms + step, run_id, step, 0))
+            latest.append(
+                (f"m{m}", values[-1], now_ms + len(values) - 1, len(values) - 1, 0, run_id)
+            )
+    with sqlite3.connect(path) as connection:
+        connection.executemany(
+            "INSERT INTO runs (run_uuid, name, source_type, source_name, entry_point_name, "
+            "user_id, status, start_time, end_time, source_version, lifecycle_stage, "
+            "artifact_uri, experiment_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            runs,
+        )
+        connection.executemany("INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, ?)", tags)
+        connection.executemany("INSERT INTO params (key, value, run_uuid) VALUES (?, ?, ?)", params)
+        connection.executemany(
+            "INSERT INTO metrics (key, value, timestamp, run_uuid, step, is_nan) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            metrics,
+        )
+        connection.executemany(
+            "INSERT INTO latest_metrics (key, value, timestamp, step, is_nan, run_uuid) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            latest,
+        )
+        connection.execute("ANALYZE")
+    return client, experiment_id, time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def jupyter_server(python: str, db_path: Path, work: Path) -> Iterator[tuple[str, str, int]]:
+    """Run ``jupyter server`` on 127.0.0.1 on the store; yield its API URL, token and pid."""
+    port = free_port()
+    token = secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_EXPERIMENTS_DB_URL": f"sqlite:///{db_path}",
+        "JUPYTER_EXPERIMENTS_ARTIFACT_ROOT": str(work / "artifacts"),
+        "JUPYTER_DATA_DIR": str(work / "data"),
+        "JUPYTER_RUNTIME_DIR": str(work / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(work / "config"),
+    }
+    command = [
+        python,
+        "-m",
+        "jupyter_server",
+        "--no-browser",
+        "--allow-root",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        "--ServerApp.jpserver_extensions=jupyter_experiments.server=True",
+        "--ServerApp.log_level=WARN",
+    ]
+    log_path = work / "server.log"
+    with log_path.open("w") as log_file:
+        server = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}{BASE_URL}experiments/api"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter server did not start:\n{log_path.read_text()}")
+            try:
+                response = requests.get(
+                    f"{url}/openapi.json", headers={"Authorization": f"token {token}"}, timeout=5
+                )
+                if response.status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        yield url, token, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def check_page(response: requests.Response) -> None:
+    body = response.json()
+    assert len(body["items"]) == PAGE_SIZE, body
+    assert body["total"] > 0, body
+    assert "m0" in body["items"][0]["metrics"], body["items"][0]
+
+
+def bench_rest(python: str, db_path: Path, work: Path, repeats: int) -> tuple[list[Timing], int]:
+    """Return the request timings and the server's resident memory in bytes."""
+    timings = []
+    with jupyter_server(python, db_path, work) as (url, token, pid):
+        session = requests.Session()
+        session.headers["Authorization"] = f"token {token}"
+        for statistic in ("max", "last"):
+            params = {
+                "experiments": "bench",
+                "sort_by": f"metrics.m0.{statistic}",
+                "sort_order": "Descending",
+                "limit": PAGE_SIZE,
+            }
+
+            def page(params: dict[str, Any] = params) -> requests.Response:
+                # The timer stops when the whole body has arrived; parsing it is the client's
+                # cost, and a browser's JSON.parse is not Python's.
+                response = session.get(f"{url}/query/trial-components", params=params, timeout=30)
+                response.raise_for_status()
+                return response
+
+            label = f"REST: 100 rows by metrics.m0.{statistic}, all columns"
+            timings.append(measure(label, page, repeats, check_page))
+        rss = psutil.Process(pid).memory_info().rss
+    return timings, rss
+
+
+def bench_in_process(db_path: Path, repeats: int) -> Timing:
+    store = TrackingStore(f"sqlite:///{db_path}")
+
+    def page() -> list[dict[str, Any]]:
+        rows = store.search_components(
+            experiment_names=["bench"],
+            sort_by="metrics.m0.max",
+            sort_order="Descending",
+            limit=PAGE_SIZE,
+        )
+        store.count_components(experiment_names=["bench"])
+        return rows
+
+    def check(rows: list[dict[str, Any]]) -> None:
+        assert len(rows) == PAGE_SIZE
+
+    timing = measure("store in-process: same page + count, no HTTP/JSON", page, repeats, check)
+    store.dispose()
+    return timing
+
+
+def bench_mlflow(work: Path, data: Dataset, repeats: int) -> tuple[Timing | None, float | None]:
+    try:
+        import mlflow  # noqa: F401
+    except ImportError:
+        print("MLflow: skipped, mlflow is not importable with this interpreter")
+        return None, None
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
+    client, experiment_id, seconds = build_mlflow_store(work / "mlflow.db", data)
+
+    def page() -> list[Any]:
+        return client.search_runs(
+            [experiment_id], order_by=["metrics.m0 DESC"], max_results=PAGE_SIZE
+        )
+
+    def check(runs: list[Any]) -> None:
+        assert len(runs) == PAGE_SIZE
+
+    label = "MLflow search_runs: 100 runs by metrics.m0 (in-process)"
+    return measure(label, page, repeats, check), seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--components", type=int, default=DEFAULT_COMPONENTS)
+    parser.add_argument("--parameters", type=int, default=DEFAULT_PARAMETERS)
+    parser.add_argument("--metrics", type=int, default=DEFAULT_METRICS)
+    parser.add_argument("--points", type=int, default=DEFAULT_POINTS, help="points per metric")
+    parser.add_argument("--requests", type=int, default=DEFAULT_REQUESTS)
+    parser.add_argument(
+        "--server-python",
+        default=sys.executable,
+        help="interpreter that runs jupyter server (needs jupyter-server and this package)",
+    )
+    parser.add_argument("--quick", action="store_true", help="1,000 components, 10 requests")
+    arguments = parser.parse_args(argv)
+    if arguments.quick:
+        arguments.components, arguments.requests = 1000, 10
+    data = Dataset(arguments.components, arguments.parameters, arguments.metrics, arguments.points)
+
+    print(
+        f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, {psutil.virtual_memory().total / 2**30:.0f} GiB"
+    )
+    print(
+        f"Data: {data.components} components x {data.parameter_count} parameters x "
+        f"{data.metric_count} metrics x {data.points} points, 1 experiment, "
+        f"{math.ceil(data.components / COMPONENTS_PER_TRIAL)} trials"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-api-") as folder:
+        work = Path(folder)
+        db_path = work / "experiments.db"
+        seconds = build_our_store(db_path, data)
+        size_mib = db_path.stat().st_size / 2**20
+        print(f"Built our store with executemany in {seconds:.1f} s ({size_mib:.0f} MiB)")
+
+        rest, rss = bench_rest(arguments.server_python, db_path, work, arguments.requests)
+        in_process = bench_in_process(db_path, arguments.requests)
+        mlflow_timing, mlflow_seconds = bench_mlflow(work, data, arguments.requests)
+        if mlflow_seconds is not None:
+            print(f"Built the MLflow store with executemany in {mlflow_seconds:.1f} s")
+
+    print()
+    for timing in [*rest, in_process, *([mlflow_timing] if mlflow_timing else [])]:
+        print(timing.line())
+    print(f"Server resident memory after the requests: {rss / 2**20:.0f} MiB")
+
+    by_max = rest[0]
+    verdict = "met" if by_max.median <= TARGET_MEDIAN_MS else "MISSED"
+    print(f"Target median <= {TARGET_MEDIAN_MS:.0f} ms: {verdict} ({by_max.median:.1f} ms)")
+    if mlflow_timing is not None:
+        speed_up = mlflow_timing.median / by_max.median
+        verdict = "met" if speed_up >= TARGET_SPEED_UP else "MISSED"
+        print(f"Target >= {TARGET_SPEED_UP:.0f}x faster than MLflow: {verdict} ({speed_up:.0f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

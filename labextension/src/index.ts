@@ -1,0 +1,14 @@
+/**
+ * The JupyterLab plugins of jupyter-experiments.
+ *
+ * Plugins only wire the library parts (`api`, `models`, `widgets`) into the
+ * application; each group of plugins lives in `plugins/`.
+ */
+
+import { JupyterFrontEndPlugin } from '@jupyterlab/application';
+
+import { browserPlugin, livePlugin } from './plugins/browser';
+
+const plugins: JupyterFrontEndPlugin<unknown>[] = [livePlugin, browserPlugin];
+
+export default plugins;

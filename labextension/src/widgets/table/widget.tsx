@@ -1,0 +1,448 @@
+/**
+ * The trial component list: a main-area tab with a virtualised grid of trial
+ * components, a toolbar and the Table properties pane.
+ */
+
+import { MainAreaWidget } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  ReactWidget,
+  refreshIcon,
+  settingsIcon,
+  tableRowsIcon,
+  Toolbar,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
+import { Platform } from '@lumino/domutils';
+import { Message } from '@lumino/messaging';
+import { BoxLayout, BoxPanel, Widget } from '@lumino/widgets';
+import React from 'react';
+
+import { ComponentTableModel } from '../../models/table';
+import { groupLabels, IColumn } from '../../models/tablecolumns';
+import type { ComponentGrid, TableHit } from './grid';
+import { TablePropertiesPane } from './properties';
+
+/**
+ * The content of a trial component list tab: the grid and, when opened, the
+ * Table properties pane at its right.
+ *
+ * #### Notes
+ * The grid module, and `@lumino/datagrid` with it, is loaded when the first
+ * table is created; `ready` resolves once the grid is attached.
+ */
+export class ComponentTable extends BoxPanel {
+  /**
+   * Construct a table over `options.model`, which it disposes with itself.
+   */
+  constructor(options: ComponentTable.IOptions) {
+    super({ direction: 'left-to-right', spacing: 0 });
+    this.addClass('jp-ComponentTable');
+    this._model = options.model;
+    this._trans = options.trans;
+    this._onDescribe = options.onDescribe ?? null;
+
+    this._placeholder = new Widget();
+    this._placeholder.addClass('jp-ComponentTable-placeholder');
+    this._placeholder.node.textContent = this._trans.__('Loading the table…');
+    this._pane = new TablePropertiesPane({
+      model: this._model,
+      trans: this._trans
+    });
+    this._pane.hide();
+    this.addWidget(this._placeholder);
+    this.addWidget(this._pane);
+    BoxLayout.setStretch(this._placeholder, 1);
+    BoxLayout.setStretch(this._pane, 0);
+
+    this._ready = this._createGrid();
+  }
+
+  /**
+   * The model of the table.
+   */
+  get model(): ComponentTableModel {
+    return this._model;
+  }
+
+  /**
+   * A promise that resolves when the grid is shown.
+   */
+  get ready(): Promise<void> {
+    return this._ready;
+  }
+
+  /**
+   * The grid, or null until it is loaded.
+   */
+  get grid(): ComponentGrid | null {
+    return this._grid;
+  }
+
+  /**
+   * Where the last right click hit the grid, or null.
+   */
+  get contextHit(): TableHit | null {
+    return this._contextHit;
+  }
+
+  /**
+   * Whether the Table properties pane is open.
+   */
+  get propertiesVisible(): boolean {
+    return this._pane.isVisible;
+  }
+
+  /**
+   * Open or close the Table properties pane.
+   */
+  setPropertiesVisible(visible: boolean): void {
+    this._pane.setHidden(!visible);
+    this.toggleClass('jp-mod-propertiesOpen', visible);
+  }
+
+  /**
+   * Return the names a row command acts on: the selected rows, or the row
+   * under the context menu when it is not selected.
+   */
+  targetNames(): string[] {
+    const hit = this._contextHit;
+    if (hit?.region === 'body') {
+      const row = this._model.row(hit.row);
+      if (row !== undefined && !this._model.selectedNames.has(row.name)) {
+        return [row.name];
+      }
+    }
+    return [...this._model.selectedNames];
+  }
+
+  /**
+   * Return the name of the row under the context menu, else the first
+   * selected row, or null.
+   */
+  targetName(): string | null {
+    const hit = this._contextHit;
+    if (hit?.region === 'body') {
+      const row = this._model.row(hit.row);
+      if (row !== undefined) {
+        return row.name;
+      }
+    }
+    return this.targetNames()[0] ?? null;
+  }
+
+  /**
+   * Return the metric or other column under the context menu, or null.
+   */
+  targetColumn(): IColumn | null {
+    const hit = this._contextHit;
+    if (hit?.region === 'column-header') {
+      return hit.column;
+    }
+    return null;
+  }
+
+  /**
+   * Repaint the grid with the colours of the current theme.
+   */
+  applyTheme(): void {
+    this._grid?.applyTheme();
+  }
+
+  /**
+   * Dispose of the table and its model.
+   */
+  dispose(): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._model.dispose();
+    super.dispose();
+  }
+
+  protected onActivateRequest(msg: Message): void {
+    super.onActivateRequest(msg);
+    this._grid?.activate();
+  }
+
+  private async _createGrid(): Promise<void> {
+    const { ComponentGrid } = await import('./grid');
+    if (this.isDisposed) {
+      return;
+    }
+    const grid = new ComponentGrid({
+      model: this._model,
+      labels: {
+        groups: groupLabels(this._trans),
+        sortable: this._trans.__('Click to sort: descending, then ascending'),
+        unsortable: this._trans.__('The server cannot sort by this column'),
+        loading: '\u2026'
+      },
+      callbacks: {
+        onHeaderClick: column => {
+          this._model.toggleSort(column.key);
+          grid.scrollTo(grid.scrollX, 0);
+        },
+        onRowClick: (row, event) => {
+          const accel = Platform.accelKey(event);
+          const mode = event.shiftKey ? 'range' : accel ? 'toggle' : 'replace';
+          void this._model.selectRow(row, mode);
+        },
+        onRowDoubleClick: row => {
+          const name = this._model.row(row)?.name;
+          if (name !== undefined && this._onDescribe) {
+            this._onDescribe(name);
+          }
+        },
+        onContextMenu: hit => this._onContextMenu(grid, hit),
+        onColumnResized: (column, width) =>
+          this._model.setColumnWidth(column.key, width)
+      }
+    });
+    this._grid = grid;
+    this.insertWidget(0, grid);
+    BoxLayout.setStretch(grid, 1);
+    this._placeholder.dispose();
+  }
+
+  private _onContextMenu(grid: ComponentGrid, hit: TableHit): void {
+    this._contextHit = hit;
+    const node = grid.node;
+    node.dataset.hitRegion = hit.region;
+    if (hit.region === 'column-header') {
+      node.dataset.hitKind = hit.column.kind;
+    } else {
+      delete node.dataset.hitKind;
+    }
+    if (hit.region === 'body' && !this._model.isRowSelected(hit.row)) {
+      void this._model.selectRow(hit.row, 'replace');
+    }
+  }
+
+  private _contextHit: TableHit | null = null;
+  private _grid: ComponentGrid | null = null;
+  private _model: ComponentTableModel;
+  private _onDescribe: ((name: string) => void) | null;
+  private _pane: TablePropertiesPane;
+  private _placeholder: Widget;
+  private _ready: Promise<void>;
+  private _trans: TranslationBundle;
+}
+
+/**
+ * The namespace for `ComponentTable` statics.
+ */
+export namespace ComponentTable {
+  /**
+   * The options to create a `ComponentTable`.
+   */
+  export interface IOptions {
+    /**
+     * The model to show; the table disposes it.
+     */
+    model: ComponentTableModel;
+
+    /**
+     * The translation bundle of the table's texts.
+     */
+    trans: TranslationBundle;
+
+    /**
+     * Open the describe view of a trial component, on a double click.
+     */
+    onDescribe?: (name: string) => void;
+  }
+}
+
+/**
+ * A main-area tab that holds a `ComponentTable` and its toolbar.
+ */
+export class ComponentTablePanel extends MainAreaWidget<ComponentTable> {
+  /**
+   * Construct the tab around `options.content`.
+   */
+  constructor(options: ComponentTablePanel.IOptions) {
+    super({ content: options.content });
+    const trans = options.trans;
+    const table = options.content;
+    this.addClass('jp-ComponentTablePanel');
+    this.title.icon = tableRowsIcon;
+    this.title.closable = true;
+    this.title.label = options.label;
+    this.title.caption = options.caption;
+
+    this.toolbar.addItem(
+      'status',
+      ReactWidget.create(
+        <Private.TableStatusView model={table.model} trans={trans} />
+      )
+    );
+    this.toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        icon: refreshIcon,
+        tooltip: trans.__('Fetch the trial components again'),
+        onClick: () => void table.model.refresh()
+      })
+    );
+    this.toolbar.addItem(
+      'only-differing',
+      ReactWidget.create(
+        <Private.OnlyDifferingToggle model={table.model} trans={trans} />
+      )
+    );
+    this.toolbar.addItem('spacer', Toolbar.createSpacerItem());
+    const propertiesButton = new ToolbarButton({
+      icon: settingsIcon,
+      tooltip: trans.__('Table properties'),
+      label: trans.__('Table properties'),
+      pressed: false,
+      onClick: () => {
+        const visible = !table.propertiesVisible;
+        table.setPropertiesVisible(visible);
+        propertiesButton.pressed = visible;
+      }
+    });
+    this.toolbar.addItem('properties', propertiesButton);
+  }
+}
+
+/**
+ * The namespace for `ComponentTablePanel` statics.
+ */
+export namespace ComponentTablePanel {
+  /**
+   * The options to create a `ComponentTablePanel`.
+   */
+  export interface IOptions {
+    /**
+     * The table to show.
+     */
+    content: ComponentTable;
+
+    /**
+     * The translation bundle of the toolbar's texts.
+     */
+    trans: TranslationBundle;
+
+    /**
+     * The tab's title.
+     */
+    label: string;
+
+    /**
+     * The tab's tooltip.
+     */
+    caption: string;
+  }
+}
+
+/**
+ * Components private to this module.
+ */
+namespace Private {
+  /**
+   * The props of the toolbar items that watch a table model.
+   */
+  export interface IModelProps {
+    model: ComponentTableModel;
+    trans: TranslationBundle;
+  }
+
+  /**
+   * Re-render a component whenever one of the model's signals fires.
+   */
+  function useModel(model: ComponentTableModel): void {
+    const [, setTick] = React.useState(0);
+    React.useEffect(() => {
+      const bump = (): void => setTick(tick => tick + 1);
+      const signals = [
+        model.stateChanged,
+        model.rowCountChanged,
+        model.selectionChanged,
+        model.columnsChanged,
+        model.rowsChanged
+      ];
+      signals.forEach(signal => signal.connect(bump));
+      return () => signals.forEach(signal => signal.disconnect(bump));
+    }, [model]);
+  }
+
+  /**
+   * The row count, the selected rows and the last error of a table.
+   */
+  export function TableStatusView(props: IModelProps): React.ReactElement {
+    const { model, trans } = props;
+    useModel(model);
+    let text: string;
+    if (model.status === 'error') {
+      text = trans.__('Error: %1', model.error ?? '');
+    } else if (model.status === 'loading' && model.rowCount === 0) {
+      text = trans.__('Loading…');
+    } else {
+      text = trans._n(
+        '%1 trial component',
+        '%1 trial components',
+        model.rowCount
+      );
+      const selected = model.selectedNames.size;
+      if (selected > 0) {
+        text += trans._n(', %1 selected', ', %1 selected', selected);
+      }
+    }
+    return (
+      <span
+        className={
+          model.status === 'error'
+            ? 'jp-ComponentTable-status jp-mod-error'
+            : 'jp-ComponentTable-status'
+        }
+        role="status"
+        data-row-count={model.rowCount}
+      >
+        {text}
+      </span>
+    );
+  }
+
+  /**
+   * The "Only columns that differ" checkbox and which rows it compares.
+   */
+  export function OnlyDifferingToggle(
+    props: IModelProps
+  ): React.ReactElement {
+    const { model, trans } = props;
+    useModel(model);
+    const comparison = model.comparison;
+    const note =
+      comparison.basis === 'selected'
+        ? trans._n(
+            'comparing %1 selected row',
+            'comparing %1 selected rows',
+            comparison.rows
+          )
+        : trans._n(
+            'comparing %1 loaded row',
+            'comparing %1 loaded rows',
+            comparison.rows
+          );
+    return (
+      <label
+        className="jp-ComponentTable-differing"
+        title={trans.__(
+          'Hide columns whose value is the same on every selected row, or on every loaded row when fewer than two rows are selected'
+        )}
+      >
+        <input
+          type="checkbox"
+          checked={model.onlyDiffering}
+          onChange={event => model.setOnlyDiffering(event.target.checked)}
+        />
+        {trans.__('Only columns that differ')}
+        {model.onlyDiffering ? (
+          <span className="jp-ComponentTable-comparison">{` (${note})`}</span>
+        ) : null}
+      </label>
+    );
+  }
+}
