@@ -365,6 +365,29 @@ def test_experiment_force_delete(two_experiments: TrackingStore) -> None:
     assert not store.component_exists("within-e1")
 
 
+def test_experiment_delete_dry_run(two_experiments: TrackingStore) -> None:
+    store = two_experiments
+    latest_change = store.latest_change_id()
+
+    result = store.delete_experiment("e1", force=True, dry_run=True)
+
+    assert sorted(result["trial_components"]) == ["only-e1", "within-e1"]
+    assert result["kept_trial_components"] == ["shared"]
+    assert sorted(names_of(store.list_experiments())) == ["e1", "e2"]
+    assert store.component_exists("only-e1")
+    assert store.latest_change_id() == latest_change
+
+
+def test_trial_delete_dry_run(two_experiments: TrackingStore) -> None:
+    store = two_experiments
+
+    result = store.delete_trial("t1", delete_components=True, dry_run=True)
+
+    assert result["trial_components"] == ["only-e1"]
+    assert sorted(result["kept_trial_components"]) == ["shared", "within-e1"]
+    assert store.get_trial("t1")["component_count"] == 3
+
+
 def test_experiment_force_keeps_shared(two_experiments: TrackingStore) -> None:
     store = two_experiments
 

@@ -176,6 +176,7 @@ class ChangeFeed:
             if sent > MAX_CATCH_UP_EVENTS:
                 self._send_reset(subscription, since, "too many changes were missed")
                 return
+            await self._add_parents(events)
             for event in events:
                 subscription.send(dumps(change_record(event)))
             position = events[-1]["id"]
@@ -232,8 +233,20 @@ class ChangeFeed:
                 events = await self._call(self._store.changes_since, 0, POLL_BATCH)
         if events:
             self._remember(events[-1])
+            await self._add_parents(events)
             self._publish(events)
         return events
+
+    async def _add_parents(self, events: list[dict[str, Any]]) -> None:
+        # Clients keep only what they show, so each component notice names where the
+        # component is now; one query covers the whole batch.
+        names = sorted({e["resource_name"] for e in events if e["resource_type"] == "component"})
+        if not names:
+            return
+        parents = await self._call(self._store.component_parents, names)
+        for event in events:
+            if event["resource_type"] == "component":
+                event["parents"] = parents.get(event["resource_name"])
 
     def _publish(self, events: list[dict[str, Any]]) -> None:
         for event in coalesce(events):

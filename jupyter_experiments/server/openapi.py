@@ -226,7 +226,14 @@ def _paths() -> dict[str, Any]:
                 "Delete an experiment. Without force, 409 while it has trials; with force, its "
                 "trials and every trial component that no other experiment uses go too.",
                 {"200": _json(_schema("ExperimentDeletion"), "What was deleted and kept.")},
-                parameters=[_query("force", {"type": "boolean"}, "Delete the trials too.")],
+                parameters=[
+                    _query("force", {"type": "boolean"}, "Delete the trials too."),
+                    _query(
+                        "dry_run",
+                        {"type": "boolean"},
+                        "Delete nothing; return what would be deleted and kept.",
+                    ),
+                ],
                 errors={**NOT_FOUND, **CONFLICT},
             ),
         },
@@ -271,7 +278,12 @@ def _paths() -> dict[str, Any]:
                         "delete_components",
                         {"type": "boolean"},
                         "Delete the trial components that no other trial uses.",
-                    )
+                    ),
+                    _query(
+                        "dry_run",
+                        {"type": "boolean"},
+                        "Delete nothing; return what would be deleted and kept.",
+                    ),
                 ],
                 errors=NOT_FOUND,
             ),
@@ -438,7 +450,9 @@ def _paths() -> dict[str, Any]:
                 "liveUpdates",
                 "WebSocket of change notices. Messages: {type: hello, id, interval} first, then "
                 "{type: change, id, resource_type (experiment|trial|trial_component), name, "
-                "experiment, trial, action, time} per change, and {type: reset, id, message} "
+                "experiment, trial, action, time} per change (trial component notices also carry "
+                "trials and experiments: where the component is when the notice is sent), and "
+                "{type: reset, id, message} "
                 "when missed changes cannot be replayed.",
                 {"101": {"description": "Switching to the WebSocket protocol."}},
                 parameters=[

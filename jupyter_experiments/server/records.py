@@ -105,7 +105,7 @@ def columns_record(found: Mapping[str, list[tuple[str, str]]]) -> dict[str, Any]
 def change_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """Return a change event as a live-update notice."""
     resource_type = row["resource_type"]
-    return {
+    record = {
         "type": "change",
         "id": row["id"],
         "resource_type": "trial_component" if resource_type == "component" else resource_type,
@@ -115,3 +115,9 @@ def change_record(row: Mapping[str, Any]) -> dict[str, Any]:
         "action": row["action"],
         "time": row["created_at"],
     }
+    parents = row.get("parents")
+    if parents is not None:
+        # The component's trials and experiments when the notice was sent.
+        record["trials"] = parents["trials"]
+        record["experiments"] = parents["experiments"]
+    return record

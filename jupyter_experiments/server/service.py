@@ -174,8 +174,10 @@ class ExperimentsService:
     def delete_experiment(self, name: str, arguments: QueryArguments) -> dict[str, Any]:
         """Delete an experiment; with ``force`` its trials and unshared components too."""
         fields = QueryFields(arguments)
-        reject_unknown(fields, ("force",))
-        return self.store.delete_experiment(name, force=fields.flag("force"))
+        reject_unknown(fields, ("force", "dry_run"))
+        return self.store.delete_experiment(
+            name, force=fields.flag("force"), dry_run=fields.flag("dry_run")
+        )
 
     # -- trials -----------------------------------------------------------------------------
 
@@ -234,10 +236,12 @@ class ExperimentsService:
     def delete_trial(self, experiment: str, name: str, arguments: QueryArguments) -> dict[str, Any]:
         """Delete a trial; with ``delete_components`` its unshared components too."""
         fields = QueryFields(arguments)
-        reject_unknown(fields, ("delete_components",))
+        reject_unknown(fields, ("delete_components", "dry_run"))
         delete_components = fields.flag("delete_components")
         self._trial_in(experiment, name)
-        return self.store.delete_trial(name, delete_components=delete_components)
+        return self.store.delete_trial(
+            name, delete_components=delete_components, dry_run=fields.flag("dry_run")
+        )
 
     def associate(self, experiment: str, trial: str, component: str) -> None:
         """Add a trial component to a trial; adding it twice is not an error."""

@@ -183,6 +183,19 @@ class TrackingStore:
                 delay = min(delay * 2, 2.0)
         raise AssertionError("unreachable")
 
+    def _dry_run(self, work: Callable[[sa.Connection], T], what: str) -> T:
+        """Run ``work`` in a write transaction and roll it back; return its result."""
+
+        def rolled_back(connection: sa.Connection) -> T:
+            result = work(connection)
+            raise _RolledBack(result)
+
+        try:
+            self._write(rolled_back, f"{what} (dry run)")
+        except _RolledBack as outcome:
+            return outcome.result
+        raise AssertionError("unreachable")
+
     @staticmethod
     def _is_retryable(error: OperationalError) -> bool:
         text = str(error.orig).lower()
@@ -401,8 +414,13 @@ class TrackingStore:
         self._write(work, f"update experiment {name}")
         return self.get_experiment(name)
 
-    def delete_experiment(self, name: str, force: bool = False) -> dict[str, Any]:
+    def delete_experiment(
+        self, name: str, force: bool = False, dry_run: bool = False
+    ) -> dict[str, Any]:
         """Delete an experiment.
+
+        With ``dry_run`` nothing is deleted: the deletion runs in a transaction that is rolled
+        back, and the result says what it would have deleted and kept.
 
         Without ``force`` it raises :class:`ConflictError` while the experiment has trials. With
         ``force`` it deletes the trials too, and every trial component that no trial of another
@@ -448,6 +466,8 @@ class TrackingStore:
                 "kept_trial_components": kept_components,
             }
 
+        if dry_run:
+            return self._dry_run(work, f"delete experiment {name}")
         result = self._write(work, f"delete experiment {name}")
         log.info(
             "Deleted experiment %s with %d trial(s) and %d trial component(s)",
@@ -668,10 +688,13 @@ class TrackingStore:
         self._write(work, f"update trial {name}")
         return self.get_trial(name)
 
-    def delete_trial(self, name: str, delete_components: bool = False) -> dict[str, Any]:
+    def delete_trial(
+        self, name: str, delete_components: bool = False, dry_run: bool = False
+    ) -> dict[str, Any]:
         """Delete a trial and its links; its components are kept unless ``delete_components``.
 
         With ``delete_components`` the components that no other trial uses are deleted too.
+        With ``dry_run`` nothing is deleted and the result says what would have been.
         """
 
         def work(connection: sa.Connection) -> dict[str, Any]:
@@ -706,6 +729,8 @@ class TrackingStore:
                 "kept_trial_components": kept,
             }
 
+        if dry_run:
+            return self._dry_run(work, f"delete trial {name}")
         result = self._write(work, f"delete trial {name}")
         log.info("Deleted trial %s", name)
         return result
@@ -1593,6 +1618,32 @@ class TrackingStore:
             return points
         return _downsample(points, max_points)
 
+    def component_parents(self, names: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        """Return the trials and experiments of each named component that still exists."""
+        result: dict[str, dict[str, list[str]]] = {
+            name: {"trials": [], "experiments": []} for name in names
+        }
+        if not names:
+            return result
+        with self._read() as connection:
+            rows = connection.execute(
+                sa.select(trial_components.c.name, trials.c.name, experiments.c.name)
+                .join(
+                    trial_component_links,
+                    trial_component_links.c.component_id == trial_components.c.id,
+                )
+                .join(trials, trials.c.id == trial_component_links.c.trial_id)
+                .join(experiments, experiments.c.id == trials.c.experiment_id)
+                .where(trial_components.c.name.in_(list(names)))
+                .order_by(trials.c.name)
+            )
+            for component, trial, experiment in rows:
+                parents = result[component]
+                parents["trials"].append(trial)
+                if experiment not in parents["experiments"]:
+                    parents["experiments"].append(experiment)
+        return result
+
     def max_steps(self, component_name: str) -> dict[str, int]:
         """Return the highest step of each of a component's metrics, NaN points included."""
         with self._read() as connection:
@@ -1673,6 +1724,14 @@ class TrackingStore:
                     )
                 )
             ]
+
+
+class _RolledBack(Exception):
+    """Carries the result of a dry run out of the transaction it rolls back."""
+
+    def __init__(self, result: Any) -> None:
+        super().__init__("dry run")
+        self.result = result
 
 
 _LIST_HINTS = {

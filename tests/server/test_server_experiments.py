@@ -228,6 +228,20 @@ async def test_experiment_delete_force(api: Request, tracking: TrackingStore) ->
     assert tracking.component_exists("shared")
 
 
+async def test_experiment_delete_dry_run(api: Request, tracking: TrackingStore) -> None:
+    tracking.create_experiment("mnist")
+    tracking.create_trial("t1", "mnist")
+    tracking.create_component("own")
+    tracking.associate("t1", "own")
+
+    response = await api("DELETE", "experiments/mnist", params={"force": "true", "dry_run": "true"})
+
+    assert response.code == 200
+    assert payload(response)["trial_components"] == ["own"]
+    assert tracking.component_exists("own")
+    assert tracking.get_experiment("mnist")["trial_count"] == 1
+
+
 async def test_experiment_delete_empty(api: Request, tracking: TrackingStore) -> None:
     tracking.create_experiment("mnist")
 

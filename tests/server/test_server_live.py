@@ -89,6 +89,23 @@ async def test_change_from_other_process(jp_ws_fetch: Any, tracking: TrackingSto
     assert delay < DELIVERY_TIMEOUT_S
 
 
+async def test_component_notice_names_parents(jp_ws_fetch: Any, tracking: TrackingStore) -> None:
+    tracking.create_experiment("mnist")
+    tracking.create_trial("trial-1", "mnist")
+    tracking.create_component("training")
+    tracking.associate("trial-1", "training")
+    socket = await jp_ws_fetch("experiments", "api", "live")
+    await next_notice(socket)
+
+    tracking.log_metrics("training", [("loss", 0.5, 0, time.time())])
+
+    notice = await notice_about(socket, "training", DELIVERY_TIMEOUT_S)
+    socket.close()
+    assert notice["action"] == "metrics"
+    assert notice["trials"] == ["trial-1"]
+    assert notice["experiments"] == ["mnist"]
+
+
 async def test_catch_up_since(jp_ws_fetch: Any, tracking: TrackingStore) -> None:
     # Given: changes made before the client connects
     tracking.create_experiment("old")
