@@ -1,7 +1,7 @@
 """Benchmark metric logging: Tracker.log_metric against raw SQLite inserts and MLflow.
 
 Each measurement writes into a fresh SQLite file in a temporary directory and reports points
-per second, the median of ``--repeats`` runs:
+per second, the median of ``--repeats`` rounds that each run every method once:
 
 * ``Tracker.log_metric`` with automatic steps and with an explicit ``iteration_number``. The
   timer runs from the first call to the end of ``Tracker.close()``, when every point is
@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,8 +53,8 @@ DEFAULT_POINTS = 500_000
 #: comparison is between rates, which hardly change with the number of points.
 DEFAULT_MLFLOW_POINTS = 50_000
 
-#: Distinct metric names; points cycle through them, as a training loop logging loss, accuracy
-#: and a few more would.
+#: Number of distinct metric names. Points cycle through them, as a training loop that logs loss,
+#: accuracy and a few more would.
 DEFAULT_METRIC_NAMES = 10
 
 DEFAULT_REPEATS = 3
@@ -65,7 +65,7 @@ QUICK_MLFLOW_POINTS = 1_000
 QUICK_REPEATS = 1
 
 #: MLflow's maximum number of metrics in one log_batch call (MAX_METRICS_PER_BATCH in
-#: mlflow/utils/validation.py, 1,000 in MLflow 2.x and 3.x).
+#: mlflow/utils/validation.py, 1,000 in MLflow 3.17.2).
 MLFLOW_BATCH_SIZE = 1_000
 
 #: Targets the project set for both Tracker methods.
@@ -81,10 +81,16 @@ RAW_INSERT = (
 
 COMPONENT_NAME = "bench-component"
 
+RAW_METHOD = "sqlite3 executemany (floor)"
+TRACKER_METHOD = "Tracker.log_metric"
+TRACKER_STEP_METHOD = "Tracker.log_metric(iteration_number=)"
+TRACKER_SETUP = "Tracker.create"
+MLFLOW_SETUP = "MLflow store + experiment + run"
+
 
 @dataclass
 class Result:
-    """The median of the repeated runs of one method."""
+    """Timing of one method: the median, fastest and slowest of its rounds, in seconds."""
 
     method: str
     points: int
@@ -203,7 +209,7 @@ def quiet_mlflow() -> None:
 
 
 def create_mlflow_run(directory: Path) -> tuple[Any, str]:
-    """Create an MLflow SQLite store, an experiment and a run; return the client and run id."""
+    """Create an MLflow SQLite store, an experiment and a run, and return the client and run id."""
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=f"sqlite:///{directory / 'mlflow.db'}")
@@ -245,27 +251,20 @@ def time_mlflow(directory: Path, values: Sequence[float], names: Sequence[str]) 
     return elapsed
 
 
-def repeat_seconds(measure: Callable[[Path], float], repeats: int) -> list[float]:
-    """Run ``measure`` ``repeats`` times, each in a new temporary directory; return the times."""
-    runs = []
+def run_rounds(
+    measures: Mapping[str, Callable[[Path], float]], repeats: int
+) -> dict[str, list[float]]:
+    """Run every measure once in each of ``repeats`` rounds, and return each measure's seconds.
+
+    Interleaving the methods, rather than repeating one before the next, spreads load from other
+    processes over all of them, so that the ratios between them stay meaningful.
+    """
+    runs: dict[str, list[float]] = {name: [] for name in measures}
     for _ in range(repeats):
-        with tempfile.TemporaryDirectory(prefix="bench-logging-") as folder:
-            runs.append(measure(Path(folder)))
+        for name, measure in measures.items():
+            with tempfile.TemporaryDirectory(prefix="bench-logging-") as folder:
+                runs[name].append(measure(Path(folder)))
     return runs
-
-
-def median_seconds(measure: Callable[[Path], float], repeats: int) -> float:
-    """Return the median of ``repeats`` runs of ``measure``."""
-    runs = repeat_seconds(measure, repeats)
-    return statistics.median(runs)
-
-
-def measure_method(
-    method: str, points: int, measure: Callable[[Path], float], repeats: int
-) -> Result:
-    """Time ``measure`` ``repeats`` times and return the median with the fastest and slowest."""
-    runs = repeat_seconds(measure, repeats)
-    return Result(method, points, statistics.median(runs), min(runs), max(runs))
 
 
 def format_ratio(numerator: float, denominator: float | None) -> str:
@@ -315,9 +314,9 @@ def print_targets(trackers: Sequence[Result], raw_rate: float, mlflow_rate: floa
 def profile_tracker(values: Sequence[float], names: Sequence[str]) -> None:
     """Print where one Tracker run spends its time, as cProfile's top functions.
 
-    NOTE: cProfile sees only the main thread, so flushes that the Tracker's background thread
-    makes every second are missing; with ``FLUSH_POINTS`` reached often, most flushes run on the
-    main thread.
+    NOTE: cProfile records only the main thread, so it misses the flushes of the Tracker's
+    1-second background thread. Most flushes run on the main thread, whenever the buffer reaches
+    ``FLUSH_POINTS``.
     """
     profiler = cProfile.Profile()
     with tempfile.TemporaryDirectory(prefix="bench-logging-") as folder:
@@ -335,14 +334,44 @@ def profile_tracker(values: Sequence[float], names: Sequence[str]) -> None:
     print(report.getvalue())
 
 
+def print_report(
+    runs: Mapping[str, Sequence[float]], points: Mapping[str, int], mlflow_method: str | None
+) -> None:
+    """Print the rate table, the store-creation times and the verdict on each target."""
+    results = {
+        method: Result(
+            method, count, statistics.median(runs[method]), min(runs[method]), max(runs[method])
+        )
+        for method, count in points.items()
+    }
+    raw = results[RAW_METHOD]
+    mlflow_rate = None if mlflow_method is None else results[mlflow_method].rate
+
+    print()
+    print_table(list(results.values()), raw.rate, mlflow_rate)
+    print()
+    print("Creating a store on a new SQLite file (schema migrations included):")
+    for name in (TRACKER_SETUP, MLFLOW_SETUP):
+        if name in runs:
+            print(f"  {name:<38} {statistics.median(runs[name]):>7.3f} s")
+    print()
+    print_targets([results[TRACKER_METHOD], results[TRACKER_STEP_METHOD]], raw.rate, mlflow_rate)
+
+
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse the command line; ``--quick`` replaces the default sizes with small ones."""
+    """Parse the command line. Sizes left unset get the ``--quick`` or the full-run defaults."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="small sizes and 1 repeat")
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes and 1 round, for a smoke test"
+    )
     parser.add_argument("--points", type=int, help="points for the Tracker and raw inserts")
     parser.add_argument("--mlflow-points", type=int, help="points for MLflow")
-    parser.add_argument("--metrics", type=int, default=DEFAULT_METRIC_NAMES, help="metric names")
-    parser.add_argument("--repeats", type=int, help="runs per measurement; the median is shown")
+    parser.add_argument(
+        "--metrics", type=int, default=DEFAULT_METRIC_NAMES, help="number of distinct metric names"
+    )
+    parser.add_argument(
+        "--repeats", type=int, help="rounds, each running every method once (the median is shown)"
+    )
     parser.add_argument(
         "--profile", action="store_true", help="also print cProfile's top functions of a run"
     )
@@ -356,13 +385,14 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     if arguments.repeats is None:
         arguments.repeats = QUICK_REPEATS if arguments.quick else DEFAULT_REPEATS
     for option in ("points", "mlflow_points", "metrics", "repeats"):
-        if getattr(arguments, option) < 1:
-            parser.error(f"--{option.replace('_', '-')} must be at least 1")
+        value = getattr(arguments, option)
+        if value < 1:
+            parser.error(f"Invalid --{option.replace('_', '-')} {value}: use at least 1.")
     return arguments
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run every measurement and print the table; return the exit status."""
+    """Run every measurement, print the report and return the exit status."""
     arguments = parse_arguments(argv)
     names = metric_names(arguments.metrics)
     all_values = metric_values(max(arguments.points, arguments.mlflow_points))
@@ -373,34 +403,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"jupyter-experiments {jupyter_experiments.__version__}, "
         f"SQLAlchemy {sqlalchemy.__version__}"
     )
-    print(f"{len(values):,} points over {len(names)} metric names, median of {repeats} run(s)")
+    print(f"{len(values):,} points over {len(names)} metric names, median of {repeats} round(s)")
     # Other processes on the machine skew the figures, so the output records the load.
     print(f"1-minute load average at start: {os.getloadavg()[0]:.2f}")
 
-    raw = measure_method(
-        "sqlite3 executemany (floor)",
-        len(values),
-        lambda folder: time_raw_executemany(folder, values, names),
-        repeats,
-    )
-    trackers = [
-        measure_method(
-            "Tracker.log_metric",
-            len(values),
-            lambda folder: time_tracker(folder, values, names, False),
-            repeats,
-        ),
-        measure_method(
-            "Tracker.log_metric(iteration_number=)",
-            len(values),
-            lambda folder: time_tracker(folder, values, names, True),
-            repeats,
-        ),
-    ]
-    results = [*trackers, raw]
-    setup = [("Tracker.create", median_seconds(time_tracker_setup, repeats))]
-
-    mlflow_rate = None
+    measures: dict[str, Callable[[Path], float]] = {
+        RAW_METHOD: lambda folder: time_raw_executemany(folder, values, names),
+        TRACKER_METHOD: lambda folder: time_tracker(folder, values, names, False),
+        TRACKER_STEP_METHOD: lambda folder: time_tracker(folder, values, names, True),
+        TRACKER_SETUP: time_tracker_setup,
+    }
+    points = {
+        RAW_METHOD: len(values),
+        TRACKER_METHOD: len(values),
+        TRACKER_STEP_METHOD: len(values),
+    }
+    mlflow_method = None
     if arguments.no_mlflow:
         print("MLflow skipped: --no-mlflow was given.")
     elif not mlflow_available():
@@ -413,29 +431,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         quiet_mlflow()
         mlflow_values = all_values[: arguments.mlflow_points]
-        mlflow_result = measure_method(
-            f"MLflow {mlflow.__version__} log_batch({MLFLOW_BATCH_SIZE:,})",
-            len(mlflow_values),
-            lambda folder: time_mlflow(folder, mlflow_values, names),
-            repeats,
-        )
-        results.append(mlflow_result)
-        mlflow_rate = mlflow_result.rate
-        setup.append(
-            ("MLflow store + experiment + run", median_seconds(time_mlflow_setup, repeats))
-        )
+        mlflow_method = f"MLflow {mlflow.__version__} log_batch({MLFLOW_BATCH_SIZE:,})"
+        measures[mlflow_method] = lambda folder: time_mlflow(folder, mlflow_values, names)
+        measures[MLFLOW_SETUP] = time_mlflow_setup
+        points[mlflow_method] = len(mlflow_values)
 
-    print()
-    print_table(results, raw.rate, mlflow_rate)
-    print()
-    print("Creating a store on a new SQLite file (schema migrations included):")
-    for method, seconds in setup:
-        print(f"  {method:<38} {seconds:>7.3f} s")
-    print()
-    print_targets(trackers, raw.rate, mlflow_rate)
+    runs = run_rounds(measures, repeats)
+    print_report(runs, points, mlflow_method)
     if arguments.quick:
         print("--quick: too few points for stable rates; judge the targets on a full run.")
-
     print(f"1-minute load average at end: {os.getloadavg()[0]:.2f}")
 
     if arguments.profile:

@@ -117,3 +117,29 @@ def test_both_infinities() -> None:
     assert summary.count == 3
     assert summary.avg is not None
     assert math.isnan(summary.avg)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_numpy_path_matches_loop(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    values = rng.normal(size=1_000)
+    values[rng.integers(0, 1_000, size=20)] = math.nan
+    if seed % 2:
+        values[rng.integers(0, 1_000, size=3)] = math.inf
+    steps = rng.integers(0, 300, size=1_000)
+    points = [(float(v), int(s), float(i)) for i, (v, s) in enumerate(zip(values, steps))]
+    in_one_batch = Summary()
+    in_small_batches = Summary()
+
+    in_one_batch.add_points(points)
+    for start in range(0, len(points), 100):
+        in_small_batches.add_points(points[start : start + 100])
+
+    for field in ("count", "nan_count", "first_step", "last_step", "last_timestamp"):
+        assert getattr(in_one_batch, field) == getattr(in_small_batches, field), field
+    for field in ("min", "max", "first", "last"):
+        assert getattr(in_one_batch, field) == getattr(in_small_batches, field), field
+    assert in_one_batch.avg == pytest.approx(in_small_batches.avg, rel=1e-12, nan_ok=True)
+    assert (in_one_batch.std_dev is None) == (in_small_batches.std_dev is None)
+    if in_one_batch.std_dev is not None:
+        assert in_one_batch.std_dev == pytest.approx(in_small_batches.std_dev, rel=1e-12)

@@ -277,7 +277,7 @@ class Tracker:
             try:
                 for start in range(0, len(pending), MAX_METRIC_BATCH):
                     batch = pending[start : start + MAX_METRIC_BATCH]
-                    self._store.log_metrics(self._name, batch)
+                    self._store.log_metrics(self._name, batch, checked=True)
                     written += len(batch)
             except BaseException:
                 with self._lock:

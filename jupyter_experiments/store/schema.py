@@ -144,9 +144,11 @@ metric_points = sa.Table(
         sa.ForeignKey("trial_components.id", ondelete="CASCADE"),
         nullable=False,
     ),
+    # Declared in the order of a metric point tuple (name, value, step, timestamp), so that the
+    # store can pass the tuples to the driver as they are.
     sa.Column("name", sa.String(255), nullable=False),
-    sa.Column("step", sa.BigInteger, nullable=False),
     sa.Column("value", sa.Double),
+    sa.Column("step", sa.BigInteger, nullable=False),
     sa.Column("timestamp", sa.Double, nullable=False),
     sa.Index(None, "component_id", "name", "step"),
 )

@@ -72,6 +72,8 @@ CHANGE_EVENT_RETENTION_S = 3600.0
 MetricPoint = tuple[str, float, int, float]
 """A metric point to write: (name, value, step, timestamp in UTC epoch seconds)."""
 
+POINT_FIELDS = ("name", "value", "step", "timestamp")
+
 _SUMMARY_FIELDS = ("min", "max", "avg", "std_dev", "last", "first", "count")
 
 
@@ -1417,10 +1419,15 @@ class TrackingStore:
 
     # -- metrics ----------------------------------------------------------------------------
 
-    def log_metrics(self, component_name: str, points: Sequence[MetricPoint]) -> int:
+    def log_metrics(
+        self, component_name: str, points: Sequence[MetricPoint], *, checked: bool = False
+    ) -> int:
         """Append metric points to a component and update its summaries, in one transaction.
 
         ``points`` are ``(name, value, step, timestamp)``. Returns the number of points written.
+        ``checked`` says that the caller has already validated every name, value (a float) and
+        step, as :class:`~jupyter_experiments.Tracker` does when the point is logged; the store
+        then skips its own checks, which would otherwise take about a sixth of the time.
         """
         if len(points) > MAX_METRIC_BATCH:
             raise ValidationError(
@@ -1428,14 +1435,22 @@ class TrackingStore:
                 f"{MAX_METRIC_BATCH}. Split the batch."
             )
         by_name: dict[str, list[tuple[float, int, float]]] = defaultdict(list)
-        for name, value, step, timestamp in points:
-            if name not in by_name:
-                check_key(name, "metric name")
-            if isinstance(step, bool) or not isinstance(step, int):
-                raise ValidationError(
-                    f"Invalid step {step!r} for metric {name!r}: steps are integers."
-                )
-            by_name[name].append((check_metric_value(name, value), step, float(timestamp)))
+        if checked:
+            for name, value, step, timestamp in points:
+                by_name[name].append((value, step, timestamp))
+        else:
+            converted = []
+            for name, value, step, timestamp in points:
+                if name not in by_name:
+                    check_key(name, "metric name")
+                if isinstance(step, bool) or not isinstance(step, int):
+                    raise ValidationError(
+                        f"Invalid step {step!r} for metric {name!r}: steps are integers."
+                    )
+                point = (name, check_metric_value(name, value), step, float(timestamp))
+                converted.append(point)
+                by_name[name].append(point[1:])
+            points = converted
         if not by_name:
             return 0
 
@@ -1443,7 +1458,7 @@ class TrackingStore:
             component_id = self._id_of(
                 connection, trial_components, component_name, "trial component"
             )
-            self._insert_points(connection, component_id, by_name)
+            self._insert_points(connection, component_id, points)
             self._merge_summaries(connection, component_id, by_name)
             connection.execute(
                 trial_components.update()
@@ -1459,33 +1474,48 @@ class TrackingStore:
         self,
         connection: sa.Connection,
         component_id: int,
-        by_name: Mapping[str, list[tuple[float, int, float]]],
+        points: Sequence[MetricPoint],
     ) -> None:
-        rows = [
-            (component_id, name, step, None if math.isnan(value) else value, timestamp)
-            for name, values in by_name.items()
-            for value, step, timestamp in values
-        ]
+        """Insert ``(name, value, step, timestamp)`` points whose values are floats."""
         if self.dialect == "sqlite":
-            # The driver's executemany with tuples skips SQLAlchemy's per-row dictionary
-            # processing, which otherwise costs more than the insert itself. The statement is
-            # still built and compiled by SQLAlchemy.
-            statement = str(
+            # The driver's executemany takes the point tuples as they are, which skips
+            # SQLAlchemy's per-row processing that otherwise costs more than the insert. The
+            # component id is an integer literal of the statement, so the tuples need no copy,
+            # and SQLite stores a NaN value as NULL by itself.
+            compiled = (
                 metric_points.insert()
-                .values(component_id=0, name="", step=0, value=0.0, timestamp=0.0)
+                .values(
+                    component_id=sa.literal_column(str(int(component_id))),
+                    name=sa.bindparam("name"),
+                    value=sa.bindparam("value"),
+                    step=sa.bindparam("step"),
+                    timestamp=sa.bindparam("timestamp"),
+                )
                 .compile(dialect=connection.dialect)
             )
+            order = list(compiled.positiontup or [])
+            rows: Sequence[Sequence[Any]] = points
+            if order != ["name", "value", "step", "timestamp"]:
+                rows = [
+                    tuple(dict(zip(POINT_FIELDS, p, strict=True))[k] for k in order) for p in points
+                ]
             cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.executemany(statement, rows)
+                cursor.executemany(str(compiled), rows)
             finally:
                 cursor.close()
             return
         connection.execute(
             metric_points.insert(),
             [
-                {"component_id": c, "name": n, "step": s, "value": v, "timestamp": t}
-                for c, n, s, v, t in rows
+                {
+                    "component_id": component_id,
+                    "name": name,
+                    "value": None if math.isnan(value) else value,
+                    "step": step,
+                    "timestamp": timestamp,
+                }
+                for name, value, step, timestamp in points
             ],
         )
 
