@@ -295,6 +295,15 @@ def test_unassigned_union_with_trial(store: TrackingStore) -> None:
     assert sorted(found) == ["alone", "in-trial"]
 
 
+def test_count_experiments_by_display_name(store: TrackingStore) -> None:
+    store.create_experiment("e1", display_name="MNIST sweep")
+    store.create_experiment("mnist-2")
+    store.create_experiment("cifar")
+
+    assert store.count_experiments(name_contains="mnist") == 2
+    assert store.count_experiments() == 3
+
+
 def test_count_components(store: TrackingStore) -> None:
     for name in ("a", "b", "c"):
         store.create_component(name)

@@ -134,11 +134,7 @@ class ExperimentsService:
             limit=page.limit,
             offset=offset,
         )
-        if name_contains:
-            # count_experiments matches names only, the listing display names too.
-            total = len(self.store.list_experiments(name_contains=name_contains))
-        else:
-            total = self.store.count_experiments()
+        total = self.store.count_experiments(name_contains=name_contains)
         return self._page([experiment_record(row) for row in rows], total, offset, fingerprint)
 
     def get_experiment(self, name: str) -> dict[str, Any]:

@@ -357,16 +357,8 @@ class TrackingStore:
         if names is not None:
             query = query.where(experiments.c.name.in_(list(names)))
         if name_contains:
-            query = query.where(
-                sa.func.lower(experiments.c.name).contains(name_contains.lower(), autoescape=True)
-                | sa.func.lower(experiments.c.display_name).contains(
-                    name_contains.lower(), autoescape=True
-                )
-            )
-        if created_before is not None:
-            query = query.where(experiments.c.created_at < created_before)
-        if created_after is not None:
-            query = query.where(experiments.c.created_at > created_after)
+            query = query.where(_name_contains(experiments, name_contains))
+        query = query.where(*_created_between(experiments, created_before, created_after))
         query = query.order_by(*clauses).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -381,9 +373,7 @@ class TrackingStore:
         """Return the number of experiments, optionally of those whose name contains a text."""
         query = sa.select(sa.func.count()).select_from(experiments)
         if name_contains:
-            query = query.where(
-                sa.func.lower(experiments.c.name).contains(name_contains.lower(), autoescape=True)
-            )
+            query = query.where(_name_contains(experiments, name_contains))
         with self._read() as connection:
             return int(connection.execute(query).scalar_one())
 
@@ -628,16 +618,8 @@ class TrackingStore:
                 )
             )
         if name_contains:
-            query = query.where(
-                sa.func.lower(trials.c.name).contains(name_contains.lower(), autoescape=True)
-                | sa.func.lower(trials.c.display_name).contains(
-                    name_contains.lower(), autoescape=True
-                )
-            )
-        if created_before is not None:
-            query = query.where(trials.c.created_at < created_before)
-        if created_after is not None:
-            query = query.where(trials.c.created_at > created_after)
+            query = query.where(_name_contains(trials, name_contains))
+        query = query.where(*_created_between(trials, created_before, created_after))
         query = query.order_by(*clauses).offset(offset)
         if limit is not None:
             query = query.limit(limit)
@@ -1138,19 +1120,9 @@ class TrackingStore:
         if selections:
             # A selection of experiments, trials and the unassigned entry is their union.
             query = query.where(sa.or_(*selections))
-        if created_before is not None:
-            query = query.where(trial_components.c.created_at < created_before)
-        if created_after is not None:
-            query = query.where(trial_components.c.created_at > created_after)
+        query = query.where(*_created_between(trial_components, created_before, created_after))
         if name_contains:
-            query = query.where(
-                sa.func.lower(trial_components.c.name).contains(
-                    name_contains.lower(), autoescape=True
-                )
-                | sa.func.lower(trial_components.c.display_name).contains(
-                    name_contains.lower(), autoescape=True
-                )
-            )
+            query = query.where(_name_contains(trial_components, name_contains))
         return query
 
     def search_components(
@@ -1288,12 +1260,7 @@ class TrackingStore:
         if experiment_name is not None:
             query = query.where(experiments.c.name == experiment_name)
         if name_contains:
-            query = query.where(
-                sa.func.lower(trials.c.name).contains(name_contains.lower(), autoescape=True)
-                | sa.func.lower(trials.c.display_name).contains(
-                    name_contains.lower(), autoescape=True
-                )
-            )
+            query = query.where(_name_contains(trials, name_contains))
         with self._read() as connection:
             return int(connection.execute(query).scalar_one())
 
@@ -1769,6 +1736,26 @@ _LIST_HINTS = {
     "trial": "Trial.list()",
     "trial component": "TrialComponent.list()",
 }
+
+
+def _name_contains(table: sa.Table, text: str) -> sa.ColumnElement[bool]:
+    """Match rows whose name or display name contains ``text``, ignoring case."""
+    lowered = text.lower()
+    return sa.func.lower(table.c.name).contains(lowered, autoescape=True) | sa.func.lower(
+        table.c.display_name
+    ).contains(lowered, autoescape=True)
+
+
+def _created_between(
+    table: sa.Table, before: float | None, after: float | None
+) -> list[sa.ColumnElement[bool]]:
+    """Return the conditions on creation time that ``before`` and ``after`` ask for."""
+    conditions = []
+    if before is not None:
+        conditions.append(table.c.created_at < before)
+    if after is not None:
+        conditions.append(table.c.created_at > after)
+    return conditions
 
 
 def _summary_record(row: Mapping[str, Any]) -> dict[str, Any]:
