@@ -34,3 +34,8 @@ MAX_METRICS_PER_COMPONENT = 1_000
 
 #: Metric points accepted in one write call; the Tracker splits larger buffers itself.
 MAX_METRIC_BATCH = 100_000
+
+#: Times are UTC seconds since the epoch within what a Python datetime can hold
+#: (0001-01-01 to 9999-12-31), so that every stored time can be read back as one.
+MIN_TIMESTAMP_S = -62_135_596_800.0
+MAX_TIMESTAMP_S = 253_402_300_799.0

@@ -21,6 +21,8 @@ from .limits import (
     MAX_PARAMETER_VALUE_LENGTH,
     MAX_TAG_VALUE_LENGTH,
     MAX_TAGS,
+    MAX_TIMESTAMP_S,
+    MIN_TIMESTAMP_S,
 )
 
 NAME_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_NAME_LENGTH - 1}}}")
@@ -209,7 +211,13 @@ def to_epoch_seconds(value: object, what: str) -> float:
             value = value.replace(tzinfo=timezone.utc)
         return value.timestamp()
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        return float(value)
+        seconds = float(value)
+        if not MIN_TIMESTAMP_S <= seconds <= MAX_TIMESTAMP_S:
+            raise ValidationError(
+                f"Invalid {what} {_shorten(value)}: seconds since the epoch must lie between "
+                f"{MIN_TIMESTAMP_S:.0f} (year 1) and {MAX_TIMESTAMP_S:.0f} (year 9999)."
+            )
+        return seconds
     raise ValidationError(
         f"Invalid {what} {_shorten(value)}: expected a datetime or seconds since the epoch."
     )

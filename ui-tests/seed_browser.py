@@ -1,7 +1,7 @@
 """Seed a store for the Experiments sidebar tests, change it from another process, and find
 the sidebar's parts in a page.
 
-The store holds two experiments that share one trial component, so a deletion of one of them
+The store contains two experiments that share one trial component, so a deletion of one of them
 must keep it, and two unassigned trial components.
 """
 
@@ -12,7 +12,7 @@ import sys
 import textwrap
 
 from playwright.sync_api import Locator, Page, expect
-from ui_support import LabServer, open_lab
+from ui_support import HOSTILE_DISPLAY_NAME, LabServer, open_lab
 
 from jupyter_experiments import Experiment, TrialComponent
 from jupyter_experiments.sdk._store import reset_stores
@@ -43,6 +43,9 @@ SHARED_DISPLAY_NAME = "Preprocessing"
 
 #: Trial components in no trial.
 UNASSIGNED = ("scratch-eval", "notebook-check")
+
+#: An experiment whose display name is HTML that would run script if rendered as HTML.
+HOSTILE = "xss-check"
 
 #: Seconds a subprocess that changes the store may take.
 SUBPROCESS_TIMEOUT_S = 60
@@ -84,6 +87,8 @@ def seed_browser_store(db_url: str) -> None:
 
     for name in UNASSIGNED:
         TrialComponent.create(name, store=db_url)
+
+    Experiment.create(HOSTILE, display_name=HOSTILE_DISPLAY_NAME, store=db_url)
 
     # The server opens the file itself; this process must not keep it busy.
     reset_stores()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
 from seed_browser import (
     FASHION,
+    HOSTILE,
     MNIST,
     MNIST_DESCRIPTION,
     MNIST_TRIALS,
@@ -23,7 +25,7 @@ from seed_browser import (
     row,
     seed_browser_store,
 )
-from ui_support import LabServer, running_lab
+from ui_support import HOSTILE_DISPLAY_NAME, LabServer, running_lab
 
 UNASSIGNED_LABEL = "Unassigned trial components"
 
@@ -42,9 +44,21 @@ def server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 
 @pytest.fixture(scope="module")
-def tab(browser_context: BrowserContext, server: LabServer) -> Iterator[Page]:
+def dialogs() -> list[str]:
+    """Return the messages of the JavaScript dialogs (alert, confirm) the tab opened."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def tab(browser_context: BrowserContext, server: LabServer, dialogs: list[str]) -> Iterator[Page]:
     """Return one JupyterLab tab for the module, with the Experiments sidebar open."""
     page = browser_context.new_page()
+
+    def record_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", record_dialog)
     try:
         open_sidebar(page, server)
         yield page
@@ -347,16 +361,45 @@ def test_tab_reaches_grid(panel: Locator) -> None:
     expect(grid(panel)).to_be_focused()
 
 
+def test_hostile_name_shown_as_text(panel: Locator) -> None:
+    name_cell = cell(row(panel, HOSTILE_DISPLAY_NAME), "name")
+
+    expect(name_cell).to_have_text(HOSTILE_DISPLAY_NAME)
+
+
+def test_hostile_name_creates_no_element(panel: Locator) -> None:
+    expect(row(panel, HOSTILE_DISPLAY_NAME)).to_be_visible()
+
+    expect(panel.locator("img")).to_have_count(0)
+
+
+def test_hostile_name_runs_no_script(panel: Locator, dialogs: list[str]) -> None:
+    expect(row(panel, HOSTILE_DISPLAY_NAME)).to_have_attribute("data-name", HOSTILE)
+
+    assert dialogs == []
+
+
+def test_lab_logs_no_error(panel: Locator) -> None:
+    browse_to(panel, MNIST, "cnn-2")
+    # The page records every console.error and uncaught error here because the test server
+    # sets the browserTest page option.
+    recorded = panel.page.locator("#browserTest").text_content() or "[]"
+
+    assert json.loads(recorded) == []
+
+
 def test_screenshots_light_and_dark(
     panel: Locator, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given a trial list with two selected rows and the focus on one of them
+    # Given a trial list with two selected rows and the focus on an unselected one
     page = panel.page
     folder = tmp_path_factory.mktemp("browser-screenshots")
     browse_to(panel, MNIST)
     sort_by(panel, "Name", "ascending")
     row(panel, "cnn-4").click()
     row(panel, "cnn-16").click(modifiers=["Control"])
+    row(panel, "cnn-32").click(modifiers=["Control"])
+    row(panel, "cnn-32").click(modifiers=["Control"])
     paths: list[Path] = []
 
     # When the page is captured in the light theme, then in the dark one
@@ -368,6 +411,9 @@ def test_screenshots_light_and_dark(
         expect(page.locator("body")).to_have_attribute(
             "data-jp-theme-light", "true" if name == "light" else "false"
         )
+        # A theme change shows a splash screen until the theme's CSS is loaded.
+        expect(page.locator("#jupyterlab-splash")).to_have_count(0)
+        grid(panel).focus()
         path = folder / f"experiments-browser-{name}.png"
         page.screenshot(path=path)
         paths.append(path)

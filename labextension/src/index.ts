@@ -8,7 +8,12 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { browserPlugin, livePlugin } from './plugins/browser';
+import { tablePlugin } from './plugins/table';
 
-const plugins: JupyterFrontEndPlugin<unknown>[] = [livePlugin, browserPlugin];
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  livePlugin,
+  browserPlugin,
+  tablePlugin
+];
 
 export default plugins;

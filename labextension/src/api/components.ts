@@ -13,7 +13,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { API_PATH, IPage, requestAPI } from '../api';
 
 /**
- * Which trial components a table shows: the union of the components of the
+ * The trial components a table shows: the union of the components of the
  * experiments, of the trials and, with `unassigned`, of no trial.
  */
 export interface IComponentSelection {
@@ -118,7 +118,7 @@ export type ParameterValue = number | string | boolean | null;
  * A trial component as the REST API returns it.
  *
  * #### Notes
- * A query that asks for some column groups only returns those fields, so
+ * A query that requests some column groups only returns those fields, so
  * every field but `name` may be missing. Times are seconds since the epoch.
  */
 export interface ITrialComponent {
@@ -337,7 +337,7 @@ export interface ILogTail {
 }
 
 /**
- * The most metric series one request may ask for, as the server enforces.
+ * The maximum number of metric series in one request, as the server enforces.
  */
 export const MAX_SERIES_PER_REQUEST = 50;
 

@@ -42,7 +42,7 @@ export type BrowserStatus = 'loading' | 'ready' | 'error';
 export const LIVE_COALESCE_MS = 250;
 
 /**
- * How long the filter waits after the last keystroke before it asks the
+ * The delay between the last keystroke in the filter and the request to the
  * server, in milliseconds.
  */
 export const FILTER_DEBOUNCE_MS = 250;
@@ -439,8 +439,12 @@ export class BrowserModel implements IDisposable {
     }
 
     const location = this._location;
-    const gone = Private.removedLocation(location, notices);
-    if (gone) {
+    const removed = Private.removedLevel(location, notices);
+    if (removed === 'experiment') {
+      void this.cd({ kind: 'home' });
+      return;
+    }
+    if (removed === 'trial') {
       void this.up();
       return;
     }
@@ -540,7 +544,7 @@ export class BrowserModel implements IDisposable {
  */
 export namespace BrowserModel {
   /**
-   * How `select` changes the selection.
+   * The change `select` makes to the selection.
    */
   export type SelectMode = 'replace' | 'toggle' | 'range';
 
@@ -576,6 +580,9 @@ namespace Private {
 
   /**
    * Fetch the entries of a level.
+   *
+   * NOTE: every page of the level is fetched and rendered (no virtual
+   * scrolling), so a level of many thousands of entries loads slowly.
    */
   export async function fetchLevel(
     location: BrowserLocation,
@@ -672,7 +679,7 @@ namespace Private {
   }
 
   /**
-   * Whether two entries of the same key show the same data.
+   * Return whether two entries of the same key show the same data.
    */
   export function sameEntry(a: BrowserEntry, b: BrowserEntry): boolean {
     if (a.kind === 'unassigned' && b.kind === 'unassigned') {
@@ -685,30 +692,36 @@ namespace Private {
   }
 
   /**
-   * Return whether a notice deleted the experiment or trial being shown.
+   * Return which record of the location a notice deleted: its experiment,
+   * its trial, or none (null).
    */
-  export function removedLocation(
+  export function removedLevel(
     location: BrowserLocation,
     notices: IChangeNotice[]
-  ): boolean {
-    return notices.some(notice => {
-      if (notice.action !== 'deleted') {
-        return false;
-      }
-      if (location.kind === 'experiment' || location.kind === 'trial') {
-        if (
+  ): 'experiment' | 'trial' | null {
+    if (location.kind !== 'experiment' && location.kind !== 'trial') {
+      return null;
+    }
+    const deleted = notices.filter(notice => notice.action === 'deleted');
+    if (
+      deleted.some(
+        notice =>
           notice.resource_type === 'experiment' &&
           notice.name === location.experiment
-        ) {
-          return true;
-        }
-      }
-      return (
-        location.kind === 'trial' &&
-        notice.resource_type === 'trial' &&
-        notice.name === location.trial
-      );
-    });
+      )
+    ) {
+      return 'experiment';
+    }
+    if (
+      location.kind === 'trial' &&
+      deleted.some(
+        notice =>
+          notice.resource_type === 'trial' && notice.name === location.trial
+      )
+    ) {
+      return 'trial';
+    }
+    return null;
   }
 
   /**

@@ -28,7 +28,8 @@ export type DeletableEntries =
   | { kind: 'component'; entries: IComponentEntry[] };
 
 /**
- * What a deletion will remove and keep, read from the store before asking.
+ * The records a deletion will remove and keep, read from the store before
+ * the confirmation dialog opens.
  */
 export interface IDeletionPlan {
   /**
@@ -59,7 +60,7 @@ export interface IDeletionPlan {
 }
 
 /**
- * What a deletion did.
+ * The result of a deletion.
  */
 export interface IDeletionOutcome {
   /**

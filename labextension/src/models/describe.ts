@@ -49,7 +49,7 @@ export type DescribeStatus = 'loading' | 'ready' | 'error';
  *
  * #### Notes
  * While the component is `InProgress` the model fetches it, its series and
- * its log again every `refreshIntervalMs`; live notices about it trigger a
+ * its log again every `refreshIntervalMs`. Live notices about it trigger a
  * refresh at once.
  */
 export class DescribeModel implements IDisposable {
@@ -330,7 +330,10 @@ export class DescribeModel implements IDisposable {
     }
   }
 
-  private _onLiveChanged(sender: ILiveUpdates, notices: IChangeNotice[]): void {
+  private _onLiveChanged(
+    _sender: ILiveUpdates,
+    notices: IChangeNotice[]
+  ): void {
     const stageNames = new Set(this._stages.map(stage => stage.name));
     const relevant = notices.some(
       notice =>
@@ -376,7 +379,7 @@ export class DescribeModel implements IDisposable {
  */
 export namespace DescribeModel {
   /**
-   * Lines of the job log fetched when the options do not say.
+   * Lines of the job log fetched unless the options set another number.
    */
   export const DEFAULT_LOG_LINES = 200;
 
@@ -397,7 +400,7 @@ export namespace DescribeModel {
   export const SERIES_POINTS = 1000;
 
   /**
-   * The most stages of a trial shown as buttons.
+   * The maximum number of stages of a trial shown as buttons.
    */
   export const MAX_STAGES = 50;
 

@@ -46,7 +46,7 @@ export function levelOf(location: BrowserLocation): LevelKind {
 }
 
 /**
- * What every entry has.
+ * The fields common to every entry.
  */
 interface IEntryBase {
   /**

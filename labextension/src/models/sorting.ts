@@ -53,11 +53,17 @@ export function compareEntries(
   const valueA = sortValue(a, sort.column);
   const valueB = sortValue(b, sort.column);
 
-  let result: number;
-  if (valueA === null || valueB === null) {
-    result = valueA === valueB ? 0 : valueA === null ? 1 : -1;
-    return result || compareText(a.label, b.label);
+  if (valueA === null && valueB === null) {
+    return compareText(a.label, b.label);
   }
+  if (valueA === null) {
+    return 1;
+  }
+  if (valueB === null) {
+    return -1;
+  }
+
+  let result: number;
   if (typeof valueA === 'number' && typeof valueB === 'number') {
     result = valueA - valueB;
   } else {

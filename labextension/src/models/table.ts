@@ -47,7 +47,7 @@ export interface ITableSort {
 }
 
 /**
- * What a user arranged in a table, remembered per selection.
+ * The arrangement a user made of a table, remembered per selection.
  */
 export interface ITableLayout {
   /**
@@ -88,14 +88,14 @@ export interface ITableLayout {
 }
 
 /**
- * Which rows "Only columns that differ" compares.
+ * The rows that "Only columns that differ" compares.
  *
  * - `selected`: the selected rows, when at least two are selected.
  * - `loaded`: every loaded row otherwise.
  */
 export interface IComparison {
   /**
-   * Which rows are compared.
+   * The kind of rows compared.
    */
   basis: 'selected' | 'loaded';
 
@@ -134,7 +134,7 @@ export function selectionKey(selection: IComponentSelection): string {
 }
 
 /**
- * Return the layout of a table that nobody arranged yet.
+ * Return the layout of a table before any change.
  */
 export function defaultLayout(): ITableLayout {
   return {
@@ -195,8 +195,8 @@ export function parseLayout(value: unknown): ITableLayout {
  *
  * #### Notes
  * Rows are identified by trial component name: the row selection survives
- * re-sorting and live refetches. Tests read displayed values with
- * `columnTexts()`, because the grid paints on a canvas.
+ * re-sorting and live refetches. `columnTexts()` returns the displayed values
+ * of rows that the virtualised grid has not rendered.
  */
 export class ComponentTableModel implements IDisposable {
   /**
@@ -335,7 +335,7 @@ export class ComponentTableModel implements IDisposable {
   }
 
   /**
-   * Which rows "Only columns that differ" compares.
+   * The rows that "Only columns that differ" compares.
    */
   get comparison(): IComparison {
     return {
@@ -393,19 +393,30 @@ export class ComponentTableModel implements IDisposable {
   }
 
   /**
-   * Return the text and tooltip of a cell, or null while its row is loading.
+   * Fetch the pages of rows `start` to `end` (exclusive) that are not loaded,
+   * after the rows requested by `row()` and `cell()`.
    */
-  cell(index: number, column: IColumn): ICellText | null {
+  prefetch(start: number, end: number): void {
+    this._pages.prefetch(start, end);
+  }
+
+  /**
+   * Return the text and tooltip of a cell, or null while its row is loading.
+   *
+   * @param index - The row.
+   * @param column - The column.
+   * @param now - The current time in seconds, for durations of running work.
+   */
+  cell(
+    index: number,
+    column: IColumn,
+    now: number = Date.now() / 1000
+  ): ICellText | null {
     const row = this._pages.row(index);
     if (row === undefined) {
       return null;
     }
-    return this._formatter.cell(
-      row,
-      column,
-      this.statisticOf(column),
-      Date.now() / 1000
-    );
+    return this._formatter.cell(row, column, this.statisticOf(column), now);
   }
 
   /**
@@ -413,7 +424,8 @@ export class ComponentTableModel implements IDisposable {
    * first row up to the first row not loaded.
    *
    * #### Notes
-   * The grid paints on a canvas; browser tests read the values through this.
+   * The grid renders only the rows in view, so tests read the other rows
+   * through this. The first missing row's page is requested.
    */
   columnTexts(key: string): string[] {
     const column = this._columns.find(c => c.key === key);
@@ -446,11 +458,11 @@ export class ComponentTableModel implements IDisposable {
   }
 
   /**
-   * Show another statistic in a metric column; a sort by it follows.
+   * Show another statistic in a metric column, and sort again when the table
+   * is sorted by that column.
    */
   setStatistic(metric: string, statistic: MetricStatistic): void {
-    const current =
-      this._layout.statistics[metric] ?? this._defaultStatistic;
+    const current = this._layout.statistics[metric] ?? this._defaultStatistic;
     if (current === statistic) {
       return;
     }
@@ -772,14 +784,12 @@ export class ComponentTableModel implements IDisposable {
       const rows = this._comparedRows();
       const now = Date.now() / 1000;
       visible = visible.filter(column => {
-        const values = new Set(
-          rows.map(row =>
-            JSON.stringify(
-              cellValue(row, column, this.statisticOf(column), now) ?? null
-            )
-          )
-        );
-        return values.size > 1;
+        const statistic = this.statisticOf(column);
+        const valueOf = (row: ITrialComponent): string =>
+          JSON.stringify(cellValue(row, column, statistic, now) ?? null);
+        // Most columns differ within the first rows: stop at the first difference.
+        const first = rows.length > 0 ? valueOf(rows[0]) : '';
+        return rows.some(row => valueOf(row) !== first);
       });
     }
     const changed =
@@ -843,6 +853,9 @@ export class ComponentTableModel implements IDisposable {
   /**
    * Add job setting columns for keys seen in new rows, and fetch the column
    * names again when a row has a metric, parameter or artifact not known yet.
+   *
+   * NOTE: the columns endpoint lists no job setting keys, so a job setting
+   * column appears only once a row that has the key is loaded.
    */
   private _noteNewKeys(start: number, end: number): void {
     let newJobKeys = false;
@@ -878,7 +891,7 @@ export class ComponentTableModel implements IDisposable {
   }
 
   private _onLiveChanged(
-    sender: ILiveUpdates,
+    _sender: ILiveUpdates,
     notices: IChangeNotice[]
   ): void {
     for (const notice of notices) {
@@ -986,9 +999,7 @@ export class ComponentTableModel implements IDisposable {
   private _pages: ComponentPages;
   private _pageSize: number;
   private _rowCountChanged = new Signal<this, number>(this);
-  private _rowsChanged = new Signal<this, { start: number; end: number }>(
-    this
-  );
+  private _rowsChanged = new Signal<this, { start: number; end: number }>(this);
   private _selected = new Set<string>();
   private _selection: Required<IComponentSelection>;
   private _selectionChanged = new Signal<this, void>(this);

@@ -113,7 +113,7 @@ export interface IColumn {
   readonly group: ColumnGroupId;
 
   /**
-   * What the column shows.
+   * The kind of value the column shows.
    */
   readonly kind: ColumnKind;
 
@@ -186,8 +186,8 @@ export function buildColumns(
   ): IColumn => ({ key: `${prefix}.${name}`, group, kind, label: name, name });
 
   const columns: IColumn[] = [
-    fixed('trial', 'trials', trans.__('Trial')),
-    fixed('trial', 'experiments', trans.__('Experiment')),
+    fixed('trial', 'trials', trans.__('Trial name')),
+    fixed('trial', 'experiments', trans.__('Experiment name')),
     fixed('component', 'display_name', trans.__('Display name')),
     fixed('component', 'name', trans.__('Name')),
     fixed('component', 'status', trans.__('Status')),
@@ -454,7 +454,12 @@ export function formatMetric(value: MetricValue): string {
  * Return a time in seconds since the epoch as local date and time text.
  */
 export function formatTime(seconds: number): string {
-  return new Date(seconds * 1000).toLocaleString();
+  // One formatter for all cells: creating one per call is the slow part.
+  Private.timeFormat ??= new Intl.DateTimeFormat(undefined, {
+    dateStyle: 'short',
+    timeStyle: 'medium'
+  });
+  return Private.timeFormat.format(new Date(seconds * 1000));
 }
 
 /**
@@ -473,4 +478,14 @@ export function formatDuration(seconds: number): string {
   const hours = Math.floor(whole / 3600);
   const minutes = Math.floor((whole % 3600) / 60);
   return `${hours} h ${String(minutes).padStart(2, '0')} min`;
+}
+
+/**
+ * State private to this module.
+ */
+namespace Private {
+  /**
+   * The formatter of times, created on first use.
+   */
+  export let timeFormat: Intl.DateTimeFormat | undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * The rows of a trial component query, fetched page by page as a viewport
- * asks for them, with the server's cursor paging.
+ * requests them, with the server's cursor paging.
  */
 
 import { ServerConnection } from '@jupyterlab/services';
@@ -21,11 +21,15 @@ import {
  * The server pages with opaque cursors that encode an offset and only work
  * for the query they were issued for. To reach page `k` without loading the
  * rows before it, the cache walks the cursor chain with requests that return
- * names only (`columns: ['name']`, up to 1000 rows each), so a jump to row
- * 9,000 of 10,000 costs a few light requests before the page itself.
- * Requests that were asked for last are sent first, at most
+ * names only (`columns: ['name']`, up to 1000 rows each). A jump to row 9,000
+ * of 10,000 thus costs nine light requests before the page itself.
+ * Pages requested last are sent first, at most
  * `MAX_CONCURRENT_REQUESTS` at a time, because they are what the viewport
  * shows now.
+ *
+ * NOTE: a page's cursor comes from the reply for the page before it, so pages
+ * in a row load one round trip after another; an `offset` field in the query
+ * would let them load in parallel.
  */
 export class ComponentPages implements IDisposable {
   /**
@@ -95,6 +99,21 @@ export class ComponentPages implements IDisposable {
   }
 
   /**
+   * Request the missing pages of rows `start` to `end` (exclusive) with a
+   * lower priority than pages requested after them by `row()`.
+   */
+  prefetch(start: number, end: number): void {
+    const limit = this._total >= 0 ? Math.min(end, this._total) : end;
+    const first = Math.floor(start / this._pageSize);
+    const last = Math.floor((limit - 1) / this._pageSize);
+    for (let page = first; page <= last; page++) {
+      if (!this._pages.has(page)) {
+        this._want(page);
+      }
+    }
+  }
+
+  /**
    * Return the row index of a loaded trial component, or undefined.
    */
   indexOf(name: string): number | undefined {
@@ -135,7 +154,7 @@ export class ComponentPages implements IDisposable {
 
   /**
    * Fetch again the loaded pages that contain any of `names`, or every loaded
-   * page when `names` is null; the old rows stay until the new ones arrive.
+   * page when `names` is null. The old rows stay until the new ones arrive.
    */
   async refetch(names: Iterable<string> | null): Promise<void> {
     const pages = new Set<number>();
@@ -272,9 +291,18 @@ export class ComponentPages implements IDisposable {
    * undefined past the end. Walks are serialized so that two pages never
    * send the same skip requests.
    */
-  private _cursorAt(offset: number): Promise<string | null | undefined> {
+  private async _cursorAt(offset: number): Promise<string | null | undefined> {
     if (this._cursors.has(offset)) {
-      return Promise.resolve(this._cursors.get(offset));
+      return this._cursors.get(offset);
+    }
+    // While scrolling, the page before is usually on its way, and its reply
+    // carries this page's cursor: waiting for it saves a skip request.
+    const previous = this._inflight.get(offset / this._pageSize - 1);
+    if (previous !== undefined) {
+      await previous;
+      if (this._cursors.has(offset)) {
+        return this._cursors.get(offset);
+      }
     }
     const walk = this._walk.then(() => this._walkTo(offset));
     this._walk = walk.then(
@@ -367,7 +395,7 @@ export class ComponentPages implements IDisposable {
  */
 export namespace ComponentPages {
   /**
-   * Rows per page when the options do not say.
+   * Rows per page unless the options set another number.
    */
   export const DEFAULT_PAGE_SIZE = 100;
 

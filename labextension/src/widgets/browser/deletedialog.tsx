@@ -130,34 +130,43 @@ export function deletionSummary(
   const sentences: string[] = [];
 
   if (outcome.deleted.length > 0) {
-    let sentence = trans.__(
-      'Deleted %1 %2',
-      kindName(kind, outcome.deleted.length, trans),
-      nameList(outcome.deleted, trans)
+    const deleted = kindName(kind, outcome.deleted.length, trans);
+    const names = nameList(outcome.deleted, trans);
+    const components = trans._n(
+      '%1 trial component',
+      '%1 trial components',
+      outcome.deletedComponents.length
     );
     if (kind === 'experiment') {
-      sentence += trans._n(
-        ' with %1 trial and %2 trial components.',
-        ' with %1 trials and %2 trial components.',
-        outcome.deletedTrials.length,
-        outcome.deletedComponents.length
+      sentences.push(
+        trans.__(
+          'Deleted %1 %2 with %3 and %4.',
+          deleted,
+          names,
+          trans._n('%1 trial', '%1 trials', outcome.deletedTrials.length),
+          components
+        )
       );
     } else if (kind === 'trial') {
-      sentence += trans._n(
-        ' with %1 trial component.',
-        ' with %1 trial components.',
-        outcome.deletedComponents.length
+      sentences.push(
+        trans.__('Deleted %1 %2 with %3.', deleted, names, components)
       );
     } else {
-      sentence += '.';
+      sentences.push(trans.__('Deleted %1 %2.', deleted, names));
     }
-    sentences.push(sentence);
   }
   if (outcome.keptComponents.length > 0) {
+    // The server names the kept components; show their display names.
+    const labels = new Map(
+      plan.keptComponents.map(c => [c.name, c.display_name || c.name])
+    );
+    const kept = outcome.keptComponents.map(name => labels.get(name) ?? name);
     sentences.push(
-      trans.__(
-        'Kept the shared trial components %1.',
-        nameList(outcome.keptComponents, trans)
+      trans._n(
+        'Kept the shared trial component %2.',
+        'Kept the shared trial components %2.',
+        kept.length,
+        nameList(kept, trans)
       )
     );
   }

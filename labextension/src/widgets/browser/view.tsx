@@ -300,6 +300,10 @@ function Grid(props: IBrowserBodyProps): JSX.Element {
   );
 
   const onKeyDown = (event: React.KeyboardEvent): void => {
+    // Keys pressed on a sort button keep their own meaning.
+    if (event.target !== event.currentTarget) {
+      return;
+    }
     const handled = Private.handleKey(model, event, open);
     if (handled) {
       scrollToFocus.current = true;
@@ -649,7 +653,7 @@ namespace Private {
   }
 
   /**
-   * Whether the level shows no row, the unassigned entry aside.
+   * Return whether the level shows no row, the unassigned entry aside.
    */
   export function isEmpty(model: BrowserModel): boolean {
     return model.entries.every(entry => entry.kind === 'unassigned');

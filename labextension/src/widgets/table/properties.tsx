@@ -201,7 +201,7 @@ function GroupEntry(props: IGroupEntryProps): React.ReactElement {
             </label>
             <button
               type="button"
-              className="jp-ComponentTable-move jp-mod-styled"
+              className="jp-ComponentTable-move"
               aria-label={trans.__('Move %1 up', column.label)}
               title={trans.__('Move up')}
               disabled={!canMove || index === 0}
@@ -211,7 +211,7 @@ function GroupEntry(props: IGroupEntryProps): React.ReactElement {
             </button>
             <button
               type="button"
-              className="jp-ComponentTable-move jp-mod-styled"
+              className="jp-ComponentTable-move"
               aria-label={trans.__('Move %1 down', column.label)}
               title={trans.__('Move down')}
               disabled={!canMove || index === columns.length - 1}

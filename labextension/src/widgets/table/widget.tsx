@@ -15,21 +15,17 @@ import {
 } from '@jupyterlab/ui-components';
 import { Platform } from '@lumino/domutils';
 import { Message } from '@lumino/messaging';
-import { BoxLayout, BoxPanel, Widget } from '@lumino/widgets';
+import { BoxLayout, BoxPanel } from '@lumino/widgets';
 import React from 'react';
 
 import { ComponentTableModel } from '../../models/table';
 import { groupLabels, IColumn } from '../../models/tablecolumns';
-import type { ComponentGrid, TableHit } from './grid';
+import { ComponentGrid, TableHit } from './grid';
 import { TablePropertiesPane } from './properties';
 
 /**
  * The content of a trial component list tab: the grid and, when opened, the
  * Table properties pane at its right.
- *
- * #### Notes
- * The grid module, and `@lumino/datagrid` with it, is loaded when the first
- * table is created; `ready` resolves once the grid is attached.
  */
 export class ComponentTable extends BoxPanel {
   /**
@@ -42,20 +38,17 @@ export class ComponentTable extends BoxPanel {
     this._trans = options.trans;
     this._onDescribe = options.onDescribe ?? null;
 
-    this._placeholder = new Widget();
-    this._placeholder.addClass('jp-ComponentTable-placeholder');
-    this._placeholder.node.textContent = this._trans.__('Loading the table…');
+    this._grid = this._createGrid();
     this._pane = new TablePropertiesPane({
       model: this._model,
       trans: this._trans
     });
     this._pane.hide();
-    this.addWidget(this._placeholder);
+    this.addWidget(this._grid);
     this.addWidget(this._pane);
-    BoxLayout.setStretch(this._placeholder, 1);
+    BoxLayout.setStretch(this._grid, 1);
     BoxLayout.setStretch(this._pane, 0);
-
-    this._ready = this._createGrid();
+    BoxLayout.setSizeBasis(this._pane, ComponentTable.PROPERTIES_WIDTH);
   }
 
   /**
@@ -66,21 +59,14 @@ export class ComponentTable extends BoxPanel {
   }
 
   /**
-   * A promise that resolves when the grid is shown.
+   * The grid of trial components.
    */
-  get ready(): Promise<void> {
-    return this._ready;
-  }
-
-  /**
-   * The grid, or null until it is loaded.
-   */
-  get grid(): ComponentGrid | null {
+  get grid(): ComponentGrid {
     return this._grid;
   }
 
   /**
-   * Where the last right click hit the grid, or null.
+   * The part of the grid the last right click hit, or null.
    */
   get contextHit(): TableHit | null {
     return this._contextHit;
@@ -143,13 +129,6 @@ export class ComponentTable extends BoxPanel {
   }
 
   /**
-   * Repaint the grid with the colours of the current theme.
-   */
-  applyTheme(): void {
-    this._grid?.applyTheme();
-  }
-
-  /**
    * Dispose of the table and its model.
    */
   dispose(): void {
@@ -162,17 +141,14 @@ export class ComponentTable extends BoxPanel {
 
   protected onActivateRequest(msg: Message): void {
     super.onActivateRequest(msg);
-    this._grid?.activate();
+    this._grid.activate();
   }
 
-  private async _createGrid(): Promise<void> {
-    const { ComponentGrid } = await import('./grid');
-    if (this.isDisposed) {
-      return;
-    }
+  private _createGrid(): ComponentGrid {
     const grid = new ComponentGrid({
       model: this._model,
       labels: {
+        grid: this._trans.__('Trial components'),
         groups: groupLabels(this._trans),
         sortable: this._trans.__('Click to sort: descending, then ascending'),
         unsortable: this._trans.__('The server cannot sort by this column'),
@@ -180,8 +156,9 @@ export class ComponentTable extends BoxPanel {
       },
       callbacks: {
         onHeaderClick: column => {
-          this._model.toggleSort(column.key);
-          grid.scrollTo(grid.scrollX, 0);
+          if (this._model.toggleSort(column.key)) {
+            grid.scrollTo(grid.scrollX, 0);
+          }
         },
         onRowClick: (row, event) => {
           const accel = Platform.accelKey(event);
@@ -194,38 +171,26 @@ export class ComponentTable extends BoxPanel {
             this._onDescribe(name);
           }
         },
-        onContextMenu: hit => this._onContextMenu(grid, hit),
+        onContextMenu: hit => this._onContextMenu(hit),
         onColumnResized: (column, width) =>
           this._model.setColumnWidth(column.key, width)
       }
     });
-    this._grid = grid;
-    this.insertWidget(0, grid);
-    BoxLayout.setStretch(grid, 1);
-    this._placeholder.dispose();
+    return grid;
   }
 
-  private _onContextMenu(grid: ComponentGrid, hit: TableHit): void {
+  private _onContextMenu(hit: TableHit): void {
     this._contextHit = hit;
-    const node = grid.node;
-    node.dataset.hitRegion = hit.region;
-    if (hit.region === 'column-header') {
-      node.dataset.hitKind = hit.column.kind;
-    } else {
-      delete node.dataset.hitKind;
-    }
     if (hit.region === 'body' && !this._model.isRowSelected(hit.row)) {
       void this._model.selectRow(hit.row, 'replace');
     }
   }
 
   private _contextHit: TableHit | null = null;
-  private _grid: ComponentGrid | null = null;
+  private _grid: ComponentGrid;
   private _model: ComponentTableModel;
   private _onDescribe: ((name: string) => void) | null;
   private _pane: TablePropertiesPane;
-  private _placeholder: Widget;
-  private _ready: Promise<void>;
   private _trans: TranslationBundle;
 }
 
@@ -233,6 +198,11 @@ export class ComponentTable extends BoxPanel {
  * The namespace for `ComponentTable` statics.
  */
 export namespace ComponentTable {
+  /**
+   * The width of the Table properties pane, in CSS pixels.
+   */
+  export const PROPERTIES_WIDTH = 280;
+
   /**
    * The options to create a `ComponentTable`.
    */
@@ -255,7 +225,7 @@ export namespace ComponentTable {
 }
 
 /**
- * A main-area tab that holds a `ComponentTable` and its toolbar.
+ * A main-area tab that contains a `ComponentTable` and its toolbar.
  */
 export class ComponentTablePanel extends MainAreaWidget<ComponentTable> {
   /**
@@ -270,6 +240,7 @@ export class ComponentTablePanel extends MainAreaWidget<ComponentTable> {
     this.title.closable = true;
     this.title.label = options.label;
     this.title.caption = options.caption;
+    this.requestedTitle = options.requestedTitle ?? null;
 
     this.toolbar.addItem(
       'status',
@@ -305,6 +276,12 @@ export class ComponentTablePanel extends MainAreaWidget<ComponentTable> {
     });
     this.toolbar.addItem('properties', propertiesButton);
   }
+
+  /**
+   * The title the opening command asked for, or null for one built from
+   * the selection.
+   */
+  readonly requestedTitle: string | null;
 }
 
 /**
@@ -334,6 +311,11 @@ export namespace ComponentTablePanel {
      * The tab's tooltip.
      */
     caption: string;
+
+    /**
+     * The title the opening command asked for, kept to reopen the tab.
+     */
+    requestedTitle?: string | null;
   }
 }
 
@@ -408,9 +390,7 @@ namespace Private {
   /**
    * The "Only columns that differ" checkbox and which rows it compares.
    */
-  export function OnlyDifferingToggle(
-    props: IModelProps
-  ): React.ReactElement {
+  export function OnlyDifferingToggle(props: IModelProps): React.ReactElement {
     const { model, trans } = props;
     useModel(model);
     const comparison = model.comparison;
