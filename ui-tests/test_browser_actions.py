@@ -33,8 +33,8 @@ from jupyter_experiments import Experiment, TrialComponent
 from jupyter_experiments.errors import NotFoundError
 from jupyter_experiments.sdk._store import reset_stores
 
-OPEN_TABLE = "jupyter-experiments:open-component-table"
-DESCRIBE = "jupyter-experiments:describe-component"
+OPEN_TABLE = "jupyter-experiments:open-component-list"
+DESCRIBE = "jupyter-experiments:describe"
 
 #: Starts recording the executed commands in window.experimentsTestCommands.
 RECORD_COMMANDS_JS = """() => {

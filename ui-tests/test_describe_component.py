@@ -30,7 +30,7 @@ from ui_support import LabServer, open_lab, running_lab
 from jupyter_experiments.jobs import Estimator
 from jupyter_experiments.sdk._store import get_store
 
-DESCRIBE = "jupyter-experiments:describe-component"
+DESCRIBE = "jupyter-experiments:describe"
 
 #: A job that prints a line every 0.4 s for about three seconds.
 SLOW_SCRIPT = textwrap.dedent(

@@ -40,7 +40,7 @@ from ui_support import LabServer, open_lab, running_lab
 from jupyter_experiments import Tracker
 from jupyter_experiments.sdk._store import reset_stores
 
-OPEN_TABLE = "jupyter-experiments:open-component-table"
+OPEN_TABLE = "jupyter-experiments:open-component-list"
 ACCURACY = "metrics.test:accuracy"
 
 #: test:accuracy Max by row after a descending sort: four values, then six rows without it.

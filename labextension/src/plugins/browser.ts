@@ -46,7 +46,7 @@ export namespace CommandIDs {
   /**
    * Show the Experiments sidebar.
    */
-  export const showBrowser = 'jupyter-experiments:show-browser';
+  export const showBrowser = 'jupyter-experiments:open-browser';
 
   /**
    * Show the level above the current one.
@@ -73,12 +73,12 @@ export namespace CommandIDs {
    * The trial component list command, provided by the table plugin, with args
    * `{ experiments?: string[], trials?: string[], unassigned?: boolean, title?: string }`.
    */
-  export const openComponentTable = 'jupyter-experiments:open-component-table';
+  export const openComponentTable = 'jupyter-experiments:open-component-list';
 
   /**
    * The describe view command, provided by the table plugin, with args `{ name: string }`.
    */
-  export const describeComponent = 'jupyter-experiments:describe-component';
+  export const describeComponent = 'jupyter-experiments:describe';
 }
 
 /**

@@ -49,12 +49,12 @@ export namespace CommandIDs {
    * Open (or activate) the trial component list of a selection
    * `{experiments?, trials?, unassigned?, title?}`.
    */
-  export const openTable = 'jupyter-experiments:open-component-table';
+  export const openTable = 'jupyter-experiments:open-component-list';
 
   /**
    * Open (or activate) the describe view of a trial component `{name}`.
    */
-  export const describe = 'jupyter-experiments:describe-component';
+  export const describe = 'jupyter-experiments:describe';
 
   /**
    * Chart the selected trial components; disabled until charts exist.
