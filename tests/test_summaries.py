@@ -127,7 +127,9 @@ def test_numpy_path_matches_loop(seed: int) -> None:
     if seed % 2:
         values[rng.integers(0, 1_000, size=3)] = math.inf
     steps = rng.integers(0, 300, size=1_000)
-    points = [(float(v), int(s), float(i)) for i, (v, s) in enumerate(zip(values, steps))]
+    points = [
+        (float(v), int(s), float(i)) for i, (v, s) in enumerate(zip(values, steps, strict=True))
+    ]
     in_one_batch = Summary()
     in_small_batches = Summary()
 
