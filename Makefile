@@ -28,7 +28,7 @@ $(BIN)/python:
 # hatch-jupyter-builder hook; `jupyter-builder develop` then links the built extension into the
 # venv, so that a later `make frontend` takes effect without reinstalling.
 $(VENV)/.installed-test: pyproject.toml package.json | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[test,examples]"
+	$(BIN)/pip install --quiet -e ".[test,examples,postgres]"
 	$(BIN)/jupyter-builder develop --overwrite .
 	touch $@
 

@@ -4,12 +4,11 @@ Every test runs with the Jupyter data directory, the default store and the artif
 its own ``tmp_path``, so no test reads or writes the real Jupyter data directory, and the shared
 SDK stores are closed after each test.
 
-The ``store`` fixture runs a test once per backend: a SQLite file always, and PostgreSQL when
-``JUPYTER_EXPERIMENTS_TEST_DB_URL`` is a SQLAlchemy URL such as
-``postgresql+psycopg://user:password@localhost/experiments_test``. That database is emptied
-before each test, so point it at a database that contains nothing else. Each SQLite store is a copy
-of one file migrated at the start of the session, which halves the cost of a small test;
-tests of creating a store open their own file.
+The ``store`` fixture runs a test once per backend of :data:`backends.BACKENDS`: a SQLite file
+always, and PostgreSQL when ``JUPYTER_EXPERIMENTS_TEST_DB_URL`` is set. Each SQLite store is a
+copy of one file migrated at the start of the session, which halves the cost of a small test;
+tests of creating a store open their own file. The PostgreSQL tables are truncated before each
+test.
 """
 
 from __future__ import annotations
@@ -20,28 +19,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
+from backends import BACKENDS, TEST_DB_URL_ENV, empty_postgresql
 
 from jupyter_experiments.sdk._store import get_store, reset_stores
 from jupyter_experiments.sdk.artifacts import ARTIFACT_ROOT_ENV
 from jupyter_experiments.sdk.tracker import TRIAL_COMPONENT_ENV
 from jupyter_experiments.store import DB_URL_ENV, TrackingStore
-from jupyter_experiments.store.schema import metadata
-
-#: Environment variable with the URL of an empty PostgreSQL database to run the tests against.
-TEST_DB_URL_ENV = "JUPYTER_EXPERIMENTS_TEST_DB_URL"
-
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=pytest.mark.skipif(
-            not os.environ.get(TEST_DB_URL_ENV),
-            reason=f"set {TEST_DB_URL_ENV} to a PostgreSQL URL to test that backend",
-        ),
-    ),
-]
 
 
 @pytest.fixture(autouse=True)
@@ -70,16 +53,6 @@ def _migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _empty_database(url: str) -> None:
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as connection:
-            metadata.drop_all(connection)
-            connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def store(
     request: pytest.FixtureRequest,
@@ -93,6 +66,6 @@ def store(
         shutil.copyfile(_migrated_sqlite_file, isolated_environment / "experiments.db")
     else:
         url = os.environ[TEST_DB_URL_ENV]
-        _empty_database(url)
+        empty_postgresql(url)
         monkeypatch.setenv(DB_URL_ENV, url)
     return get_store(url)

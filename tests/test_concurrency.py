@@ -1,4 +1,4 @@
-"""Tests of several processes writing into one SQLite store at the same time.
+"""Tests of several processes writing into one store at the same time, on every backend.
 
 Each worker is a real Python process running a small script. Workers wait for a start file, so
 that they write at the same moment rather than one after another.
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from backends import BACKENDS, TEST_DB_URL_ENV, empty_postgresql
 
-from jupyter_experiments.sdk._store import get_store
 from jupyter_experiments.store import DB_URL_ENV, TrackingStore
 from jupyter_experiments.store.migrations import HEAD_REVISION, current_revision
 from jupyter_experiments.store.schema import metric_points
@@ -137,9 +137,22 @@ def workers_folder(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.fixture(params=BACKENDS)
+def new_store_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """Return the URL of a database without tables, which the workers inherit as their store."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    else:
+        url = os.environ[TEST_DB_URL_ENV]
+        empty_postgresql(url, keep_tables=False)
+    monkeypatch.setenv(DB_URL_ENV, url)
+    return url
+
+
 @pytest.mark.timeout(120)
-def test_parallel_writers(workers_folder: Path) -> None:
-    store = get_store()
+def test_parallel_writers(store: TrackingStore, workers_folder: Path) -> None:
     store.create_experiment("shared")
     scripts = [write_script(workers_folder, "metrics.py", METRICS_WORKER)] * WORKERS
     scripts.append(write_script(workers_folder, "trials.py", TRIALS_WORKER))
@@ -173,18 +186,14 @@ def test_parallel_writers(workers_folder: Path) -> None:
 
 
 @pytest.mark.timeout(120)
-def test_parallel_new_store(
-    workers_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_parallel_new_store(workers_folder: Path, new_store_url: str) -> None:
     # No process has opened this store yet, so all of them race to create its tables.
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    monkeypatch.setenv(DB_URL_ENV, url)
     script = write_script(workers_folder, "schema.py", SCHEMA_WORKER)
 
     results = run_together(workers_folder, [script] * WORKERS)
 
     assert_clean(results)
-    store = TrackingStore(url)
+    store = TrackingStore(new_store_url)
     try:
         names = sorted(record["name"] for record in store.list_experiments())
         with store.engine.connect() as connection:

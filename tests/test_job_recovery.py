@@ -193,6 +193,9 @@ def test_own_running_job_left_running(store: TrackingStore, tmp_path: Path) -> N
     finally:
         (tmp_path / "go").touch()
         final_status = job.wait(timeout=20)
+    # The job wrote its outcome through the store opened before reopen(), which the shared
+    # stores no longer hold, so close its connections here.
+    store.dispose()
 
     assert status_after_reopen == "InProgress"
     assert final_status == "Completed"

@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import NotFoundError, ValidationError
 from ..limits import MAX_METRIC_BATCH
 from ..names import generate_name
+from ..store.store import check_step
 from ..validation import check_key, check_metric_value, to_epoch_seconds
 from ._store import StoreLike, ignore_sagemaker_arguments
 from .artifacts import artifact_root, copy_artifact
@@ -246,7 +247,9 @@ class Tracker:
                     "use an integer."
                 )
             else:
-                step = iteration_number
+                # Checked here, because a buffered point that the store rejects would stay in
+                # the buffer and fail every later flush.
+                step = check_step(metric_name, iteration_number)
             self._next_step[metric_name] = step + 1
             self._buffer.append((metric_name, number, step, seconds))
             size = len(self._buffer)

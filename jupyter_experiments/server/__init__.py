@@ -30,6 +30,10 @@ log = logging.getLogger("jupyter_experiments.server")
 #: Threads that run store calls for requests and the live-update poller.
 WORKER_THREADS = 4
 
+#: Key of the web application setting that contains the extension's ExtensionState, so that code
+#: holding the server app (a shutdown step, a test) can stop the feed and the thread pool.
+STATE_SETTING = "jupyter_experiments_state"
+
 
 def _jupyter_server_extension_points() -> list[dict[str, str]]:
     return [{"module": "jupyter_experiments.server"}]
@@ -71,6 +75,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     # The poller prunes every 10 minutes while clients listen. Pruning once at start as well
     # drops old change events on a server that no client connects to.
     executor.submit(feed.prune)
+    serverapp.web_app.settings[STATE_SETTING] = state
     base_url = serverapp.web_app.settings["base_url"]
     serverapp.web_app.add_handlers(".*$", url_handlers(base_url, state))
 

@@ -23,6 +23,9 @@ log = logging.getLogger("jupyter_experiments.store")
 
 DB_URL_ENV = "JUPYTER_EXPERIMENTS_DB_URL"
 
+#: application_name of the store's PostgreSQL connections, unless the URL sets one.
+POSTGRESQL_APPLICATION_NAME = "jupyter-experiments"
+
 #: How long a SQLite writer waits for another writer's lock before the store retries.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -75,6 +78,13 @@ def _on_sqlite_begin(connection: sa.Connection) -> None:
 def create_engine(url: str) -> sa.Engine:
     """Create an engine for ``url``; a SQLite file and its folder are created when missing."""
     parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "postgresql" and "application_name" not in parsed.query:
+        # Names the store's connections in pg_stat_activity, for administrators.
+        return sa.create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args={"application_name": POSTGRESQL_APPLICATION_NAME},
+        )
     if parsed.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True, future=True)
 

@@ -19,6 +19,9 @@ HEAD_REVISION = "0001"
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
+#: Key of the PostgreSQL advisory lock that lets one process at a time migrate a store.
+MIGRATION_LOCK_KEY = 0x6A65_785F_6D69_6772
+
 
 def alembic_config(connection: sa.Connection) -> Config:
     """Return an Alembic configuration that runs the migrations on ``connection``."""
@@ -36,6 +39,11 @@ def current_revision(connection: sa.Connection) -> str | None:
 def upgrade(engine: sa.Engine) -> tuple[str | None, str]:
     """Migrate the store to the newest schema; return the revisions before and after."""
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # SQLite's BEGIN IMMEDIATE already makes a second process wait here. Without the
+            # lock, two processes opening a new PostgreSQL store would both create the tables,
+            # and the second would fail on a duplicate key in the system catalog.
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_KEY)))
         before = current_revision(connection)
         if before != HEAD_REVISION:
             log.info("Upgrading store %s from schema %s to %s", engine.url, before, HEAD_REVISION)

@@ -21,6 +21,10 @@ metadata = sa.MetaData(
     }
 )
 
+#: VARCHAR lengths of a trial component's source; PostgreSQL enforces them, SQLite does not.
+MAX_SOURCE_ARN_LENGTH = 2048
+MAX_SOURCE_TYPE_LENGTH = 64
+
 # SQLite only auto-increments a column declared exactly as INTEGER PRIMARY KEY.
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -64,8 +68,8 @@ trial_components = sa.Table(
     sa.Column("end_time", sa.Double),
     sa.Column("created_at", sa.Double, nullable=False, index=True),
     sa.Column("modified_at", sa.Double, nullable=False),
-    sa.Column("source_arn", sa.String(2048)),
-    sa.Column("source_type", sa.String(64)),
+    sa.Column("source_arn", sa.String(MAX_SOURCE_ARN_LENGTH)),
+    sa.Column("source_type", sa.String(MAX_SOURCE_TYPE_LENGTH)),
     # A JSON object, kept as text so that both backends read it back the same way.
     sa.Column("job_settings", sa.Text),
 )

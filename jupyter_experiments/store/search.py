@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from ..errors import ValidationError
 from ..validation import to_epoch_seconds
+from .collation import CodePointText
 from .schema import (
     artifacts,
     experiments,
@@ -69,8 +70,18 @@ _TIME_PROPERTIES = {"creationtime", "lastmodifiedtime", "starttime", "endtime"}
 
 Condition = sa.ColumnElement[bool]
 
+_RANGE_OPERATORS = frozenset(
+    {"GreaterThan", "GreaterThanOrEqualTo", "LessThan", "LessThanOrEqualTo"}
+)
+
 
 def _compare(column: Any, operator: str, value: Any) -> Condition:
+    if isinstance(column.type, sa.String):
+        # PostgreSQL has no text = integer operator, and SQLite compares a number with a text
+        # column as text, so the value is compared as the text it would be stored as.
+        value = _as_text(value)
+        if operator in _RANGE_OPERATORS:
+            column = CodePointText(column)
     if operator == "Equals":
         return column == value
     if operator == "NotEquals":
@@ -84,10 +95,21 @@ def _compare(column: Any, operator: str, value: Any) -> Condition:
     if operator == "LessThanOrEqualTo":
         return column <= value
     if operator == "Contains":
+        # NOTE: SQLite's lower() folds ASCII letters only, so a non-ASCII text matches without
+        # regard to case on PostgreSQL (with a non-C collation) but not on SQLite.
         return sa.func.lower(column).contains(str(value).lower(), autoescape=True)
     if operator == "In":
         return column.in_(_as_list(value))
     raise AssertionError(operator)
+
+
+def _as_text(value: Any) -> Any:
+    """Return a filter value as stored text; None stays None, In values convert one by one."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, Sequence):
+        return [None if item is None else str(item) for item in value]
+    return str(value)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -100,10 +122,12 @@ def _as_list(value: Any) -> list[Any]:
 
 
 def _as_number(value: Any) -> float | None:
+    # NaN is no number to compare with: SQLite binds it as NULL, which matches nothing, while
+    # PostgreSQL orders NaN above every number, so LessThan NaN would match everything there.
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, (int, float)):
-        return float(value)
+        return None if math.isnan(value) else float(value)
     if isinstance(value, str):
         try:
             number = float(value)
@@ -290,6 +314,14 @@ class _Compiler:
                     ),
                 ),
             )
+        if isinstance(value, float) and math.isnan(value):
+            # A NaN parameter is stored as the text 'nan' without a number: Equals finds it, and
+            # an order comparison with NaN is false, as in Python.
+            if operator != "Equals":
+                return sa.false()
+            return sa.exists().where(
+                base, parameters.c.value_type == "float", parameters.c.string_value == "nan"
+            )
         number = _as_number(value)
         if isinstance(value, bool):
             value_condition = sa.and_(
@@ -324,7 +356,7 @@ class _Compiler:
         if operator != "In" and number is None:
             raise ValidationError(
                 f"Invalid value {value!r} in the filter on Metrics.{rest}: metric statistics "
-                "are compared with numbers."
+                "are compared with numbers other than NaN, because they skip NaN points."
             )
         column = metric_summaries.c[statistic]
         compared = [_as_number(v) for v in _as_list(value)] if operator == "In" else number
@@ -466,8 +498,8 @@ def order_by(
 ) -> tuple[list[Any], Callable[[sa.Select[Any]], sa.Select[Any]]]:
     """Return ORDER BY clauses for ``sort_by`` and a function that adds the joins they need.
 
-    Missing values sort last in both directions; numbers sort as numbers. Ties are broken by
-    creation order so that paging is stable.
+    Missing values sort last in both directions; numbers sort as numbers and text by code point
+    on every backend. Ties are broken by creation order so that paging is stable.
     """
     compiler = _COMPILERS[resource]
     table = compiler.table
@@ -505,7 +537,7 @@ def order_by(
             parameter.c.component_id.is_(None),
             parameter.c.number_value.is_(None),
             direction(parameter.c.number_value),
-            direction(parameter.c.string_value),
+            direction(CodePointText(parameter.c.string_value)),
             *tie_breakers,
         ], join_parameter
     plain_column = compiler.columns.get(key.lower())
@@ -519,7 +551,10 @@ def order_by(
                 else "."
             )
         )
-    return [plain_column.is_(None), direction(plain_column), *tie_breakers], lambda select: select
+    sorted_column: Any = plain_column
+    if isinstance(plain_column.type, sa.String):
+        sorted_column = CodePointText(plain_column)
+    return [plain_column.is_(None), direction(sorted_column), *tie_breakers], lambda select: select
 
 
 def is_descending(sort_order: str | None, default: bool) -> bool:

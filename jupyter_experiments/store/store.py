@@ -15,11 +15,12 @@ import json
 import logging
 import math
 import random
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -41,11 +42,14 @@ from ..validation import (
     check_status,
     check_tags,
     check_text,
+    to_epoch_seconds,
 )
 from . import migrations
+from .collation import CodePointText
 from .engine import READ_ONLY_OPTION, create_engine, resolve_db_url
-from .schema import artifacts as artifacts_table
 from .schema import (
+    MAX_SOURCE_ARN_LENGTH,
+    MAX_SOURCE_TYPE_LENGTH,
     change_events,
     experiments,
     metric_points,
@@ -54,6 +58,7 @@ from .schema import (
     trial_components,
     trials,
 )
+from .schema import artifacts as artifacts_table
 from .schema import parameters as parameters_table
 from .schema import tags as tags_table
 from .search import compile_expression, is_descending, metric_sort_key, order_by
@@ -68,6 +73,27 @@ MAX_WRITE_ATTEMPTS = 8
 
 #: Change events older than this are pruned.
 CHANGE_EVENT_RETENTION_S = 3600.0
+
+#: PostgreSQL channel on which each write transaction announces its change event at commit;
+#: the payload is the change id. The server's live-update feed LISTENs on it.
+CHANGE_NOTIFY_CHANNEL = "jupyter_experiments_changes"
+
+#: Key of the PostgreSQL advisory lock that makes change events commit in id order.
+CHANGE_EVENT_LOCK_KEY = 0x6A65_785F_6368_6E67
+
+#: SQLSTATEs after which a PostgreSQL write transaction is retried: serialization failure,
+#: deadlock detected, and lock not available (a lock_timeout set for the role or database).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+#: Messages of SQLite errors after which a write transaction is retried.
+SQLITE_BUSY_MESSAGES = ("database is locked", "database is busy")
+
+#: Range of a metric step: the BIGINT column of both backends.
+MIN_STEP = -(2**63)
+MAX_STEP = 2**63 - 1
+
+RowLock = Literal["share", "update", "delete"]
+"""Kind of row lock a write transaction takes, by purpose; see :func:`_with_row_lock`."""
 
 MetricPoint = tuple[str, float, int, float]
 """A metric point to write: (name, value, step, timestamp in UTC epoch seconds)."""
@@ -94,11 +120,115 @@ def _none_to_nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
 
 
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def _check_storable(value: str | None, what: str) -> str | None:
+    """Return ``value`` unless it contains a character that a backend cannot store as text.
+
+    PostgreSQL rejects NUL in text columns, and a lone surrogate is not valid UTF-8 anywhere.
+    Both are rejected on every backend, so that a store can move from SQLite to PostgreSQL.
+    """
+    if value is None:
+        return None
+    if "\x00" in value:
+        raise ValidationError(
+            f"Invalid {what}: it contains a NUL character ('\\x00'), which PostgreSQL cannot "
+            "store in text. Remove it, or log the value as an artifact."
+        )
+    surrogate = _SURROGATES.search(value)
+    if surrogate is not None:
+        raise ValidationError(
+            f"Invalid {what}: it contains the lone surrogate {surrogate.group()!r}, which is not "
+            "valid UTF-8. Decode the text with errors='replace' first."
+        )
+    return value
+
+
+def check_step(metric_name: str, step: object) -> int:
+    """Return ``step`` if it is an integer that fits the BIGINT step column of every backend."""
+    if isinstance(step, bool) or not isinstance(step, int):
+        raise ValidationError(
+            f"Invalid step {step!r} for metric {metric_name!r}: steps are integers."
+        )
+    if not MIN_STEP <= step <= MAX_STEP:
+        raise ValidationError(
+            f"Invalid step {step} for metric {metric_name!r}: steps are 64-bit integers, from "
+            f"{MIN_STEP} to {MAX_STEP}."
+        )
+    return step
+
+
+def _check_timestamp(metric_name: str, timestamp: object) -> float:
+    # SQLite stores a NaN timestamp as NULL, which its NOT NULL constraint rejects, while
+    # PostgreSQL would keep it; neither is a time, on any backend.
+    if (
+        isinstance(timestamp, bool)
+        or not isinstance(timestamp, (int, float))
+        or not math.isfinite(timestamp)
+    ):
+        raise ValidationError(
+            f"Invalid timestamp {timestamp!r} for metric {metric_name!r}: use a finite number "
+            "of seconds since the epoch."
+        )
+    return float(timestamp)
+
+
+def _check_source(value: Any, what: str, limit: int) -> str | None:
+    """Return a source ARN or type if it is None or storable text of at most ``limit`` characters.
+
+    PostgreSQL enforces the VARCHAR length, which SQLite ignores, so it is checked here.
+    """
+    return _check_storable(check_text(value, what, limit), what)
+
+
+def _with_row_lock(query: sa.Select[Any], lock: RowLock) -> sa.Select[Any]:
+    """Return ``query`` locking the rows it reads until the transaction ends, on PostgreSQL.
+
+    "share" (FOR KEY SHARE) keeps a parent row from being deleted while a child row is added.
+    "update" (FOR NO KEY UPDATE) makes the writers of one resource wait for each other.
+    "delete" (FOR UPDATE) waits for every writer of the row and for every transaction that
+    adds a child to it. SQLite needs no row locks, because its write transactions exclude each
+    other, and SQLAlchemy renders none there.
+    """
+    if lock == "share":
+        return query.with_for_update(read=True, key_share=True)
+    if lock == "update":
+        return query.with_for_update(key_share=True)
+    return query.with_for_update()
+
+
+def _check_tags(tags: object) -> dict[str, str]:
+    """Return tags as :func:`check_tags` does, once every value is storable text."""
+    checked = check_tags(tags)
+    for key, value in checked.items():
+        _check_storable(value, f"value of tag {key!r}")
+    return checked
+
+
+def _check_time(value: Any, what: str) -> float | None:
+    """Return a time as epoch seconds; NaN and infinities are no times on any backend."""
+    return None if value is None else to_epoch_seconds(value, what)
+
+
+def _int_as_number(value: int) -> float:
+    # Beyond the range of a double an integer sorts as an infinity of its sign; its exact value
+    # stays in string_value.
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _encode_parameter(value: Any) -> dict[str, Any]:
     if isinstance(value, bool):
         return {"value_type": "boolean", "number_value": float(value), "string_value": str(value)}
     if isinstance(value, int):
-        return {"value_type": "integer", "number_value": float(value), "string_value": str(value)}
+        return {
+            "value_type": "integer",
+            "number_value": _int_as_number(value),
+            "string_value": str(value),
+        }
     if isinstance(value, float):
         return {
             "value_type": "float",
@@ -200,11 +330,13 @@ class TrackingStore:
 
     @staticmethod
     def _is_retryable(error: OperationalError) -> bool:
+        # PostgreSQL words its messages in the server's lc_messages language, so its errors are
+        # recognized by SQLSTATE. sqlite3 errors have only the message.
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if sqlstate is not None:
+            return sqlstate in RETRYABLE_SQLSTATES
         text = str(error.orig).lower()
-        return any(
-            marker in text
-            for marker in ("database is locked", "database is busy", "deadlock", "serializ")
-        )
+        return any(marker in text for marker in SQLITE_BUSY_MESSAGES)
 
     def _record_change(
         self,
@@ -215,22 +347,47 @@ class TrackingStore:
         experiment_name: str | None = None,
         trial_name: str | None = None,
     ) -> None:
-        connection.execute(
-            change_events.insert().values(
-                resource_type=resource_type,
-                resource_name=name,
-                experiment_name=experiment_name,
-                trial_name=trial_name,
-                action=action,
-                created_at=time.time(),
-            )
+        """Append a change event; call it last in a write transaction.
+
+        On PostgreSQL it also sends the change id on :data:`CHANGE_NOTIFY_CHANNEL`, delivered
+        at commit. Ids come from a sequence there, so one transaction could commit after
+        another that took a higher id, and a reader that had moved past that id would miss the
+        event. A transaction-scoped advisory lock, taken before the id and held until commit,
+        makes events commit in id order. It serializes only the end of write transactions,
+        which is why this call comes last.
+        """
+        insert = change_events.insert().values(
+            resource_type=resource_type,
+            resource_name=name,
+            experiment_name=experiment_name,
+            trial_name=trial_name,
+            action=action,
+            created_at=time.time(),
         )
+        if self.dialect != "postgresql":
+            # SQLite's write transactions already commit one after another.
+            connection.execute(insert)
+            return
+
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(CHANGE_EVENT_LOCK_KEY)))
+        change_id = connection.execute(insert.returning(change_events.c.id)).scalar_one()
+        connection.execute(sa.select(sa.func.pg_notify(CHANGE_NOTIFY_CHANNEL, str(change_id))))
 
     # -- lookups ----------------------------------------------------------------------------
 
     @staticmethod
-    def _id_of(connection: sa.Connection, table: sa.Table, name: str, what: str) -> int:
-        row_id = connection.execute(sa.select(table.c.id).where(table.c.name == name)).scalar()
+    def _id_of(
+        connection: sa.Connection,
+        table: sa.Table,
+        name: str,
+        what: str,
+        lock: RowLock | None = None,
+    ) -> int:
+        """Return the id of a named row, locking it with ``lock`` (see :func:`_with_row_lock`)."""
+        query = sa.select(table.c.id).where(table.c.name == name)
+        if lock is not None:
+            query = _with_row_lock(query, lock)
+        row_id = connection.execute(query).scalar()
         if row_id is None:
             raise NotFoundError(
                 f"{what.capitalize()} {name!r} not found. Check the name, or list them with "
@@ -293,8 +450,8 @@ class TrackingStore:
         """Create an experiment; raise :class:`ConflictError` if the name is taken."""
         check_name(name, "experiment name")
         display_name = check_display_name(display_name)
-        description = check_text(description, "description")
-        checked_tags = check_tags(tags)
+        description = _check_storable(check_text(description, "description"), "description")
+        checked_tags = _check_tags(tags)
 
         def work(connection: sa.Connection) -> None:
             now = _now()
@@ -387,11 +544,11 @@ class TrackingStore:
     ) -> dict[str, Any]:
         """Change an experiment's display name, description or tags (None leaves one as is)."""
         display_name = check_display_name(display_name)
-        description = check_text(description, "description")
-        checked_tags = check_tags(tags) if tags is not None else None
+        description = _check_storable(check_text(description, "description"), "description")
+        checked_tags = _check_tags(tags) if tags is not None else None
 
         def work(connection: sa.Connection) -> None:
-            experiment_id = self._id_of(connection, experiments, name, "experiment")
+            experiment_id = self._id_of(connection, experiments, name, "experiment", "update")
             values: dict[str, Any] = {"modified_at": _now()}
             if display_name is not None:
                 values["display_name"] = display_name
@@ -421,9 +578,14 @@ class TrackingStore:
         """
 
         def work(connection: sa.Connection) -> dict[str, Any]:
-            experiment_id = self._id_of(connection, experiments, name, "experiment")
+            experiment_id = self._id_of(connection, experiments, name, "experiment", "delete")
             trial_rows = connection.execute(
-                sa.select(trials.c.id, trials.c.name).where(trials.c.experiment_id == experiment_id)
+                _with_row_lock(
+                    sa.select(trials.c.id, trials.c.name).where(
+                        trials.c.experiment_id == experiment_id
+                    ),
+                    "delete",
+                )
             ).all()
             if trial_rows and not force:
                 raise ConflictError(
@@ -484,6 +646,16 @@ class TrackingStore:
             .where(trial_component_links.c.trial_id.in_(trial_ids))
             .distinct()
         ).all()
+        # Locked before the other links are read: an association with another trial that is
+        # still in progress then commits first and keeps its component.
+        connection.execute(
+            _with_row_lock(
+                sa.select(trial_components.c.id).where(
+                    trial_components.c.id.in_([row.id for row in linked])
+                ),
+                "delete",
+            )
+        ).all()
         shared = {
             row[0]
             for row in connection.execute(
@@ -524,10 +696,12 @@ class TrackingStore:
         check_name(name, "trial name")
         check_name(experiment_name, "experiment name")
         display_name = check_display_name(display_name)
-        checked_tags = check_tags(tags)
+        checked_tags = _check_tags(tags)
 
         def work(connection: sa.Connection) -> None:
-            experiment_id = self._id_of(connection, experiments, experiment_name, "experiment")
+            experiment_id = self._id_of(
+                connection, experiments, experiment_name, "experiment", "update"
+            )
             now = _now()
             try:
                 trial_id = connection.execute(
@@ -658,10 +832,10 @@ class TrackingStore:
     ) -> dict[str, Any]:
         """Change a trial's display name or tags (None leaves one as is)."""
         display_name = check_display_name(display_name)
-        checked_tags = check_tags(tags) if tags is not None else None
+        checked_tags = _check_tags(tags) if tags is not None else None
 
         def work(connection: sa.Connection) -> None:
-            trial_id = self._id_of(connection, trials, name, "trial")
+            trial_id = self._id_of(connection, trials, name, "trial", "update")
             values: dict[str, Any] = {"modified_at": _now()}
             if display_name is not None:
                 values["display_name"] = display_name
@@ -682,7 +856,7 @@ class TrackingStore:
         """
 
         def work(connection: sa.Connection) -> dict[str, Any]:
-            trial_id = self._id_of(connection, trials, name, "trial")
+            trial_id = self._id_of(connection, trials, name, "trial", "delete")
             experiment_name = connection.execute(
                 sa.select(experiments.c.name)
                 .join(trials, trials.c.experiment_id == experiments.c.id)
@@ -723,9 +897,9 @@ class TrackingStore:
         """Add a trial component to a trial; adding it twice is not an error."""
 
         def work(connection: sa.Connection) -> None:
-            trial_id = self._id_of(connection, trials, trial_name, "trial")
+            trial_id = self._id_of(connection, trials, trial_name, "trial", "update")
             component_id = self._id_of(
-                connection, trial_components, component_name, "trial component"
+                connection, trial_components, component_name, "trial component", "share"
             )
             exists = connection.execute(
                 sa.select(trial_component_links.c.trial_id).where(
@@ -754,7 +928,7 @@ class TrackingStore:
         """Remove a trial component from a trial; the component itself is kept."""
 
         def work(connection: sa.Connection) -> None:
-            trial_id = self._id_of(connection, trials, trial_name, "trial")
+            trial_id = self._id_of(connection, trials, trial_name, "trial", "update")
             component_id = self._id_of(
                 connection, trial_components, component_name, "trial component"
             )
@@ -797,7 +971,14 @@ class TrackingStore:
         display_name = check_display_name(display_name)
         if status is not None:
             check_status(status)
-        checked_tags = check_tags(tags)
+        status_message = _check_storable(
+            check_text(status_message, "status message"), "status message"
+        )
+        start_time = _check_time(start_time, "start time")
+        end_time = _check_time(end_time, "end time")
+        source_arn = _check_source(source_arn, "source ARN", MAX_SOURCE_ARN_LENGTH)
+        source_type = _check_source(source_type, "source type", MAX_SOURCE_TYPE_LENGTH)
+        checked_tags = _check_tags(tags)
         encoded_settings = self._encode_job_settings(job_settings)
         checked_parameters = self._check_parameters(parameters or {})
         checked_artifacts = self._check_artifacts(input_artifacts, output_artifacts)
@@ -810,7 +991,7 @@ class TrackingStore:
                         name=name,
                         display_name=display_name or name,
                         status=status,
-                        status_message=check_text(status_message, "status message"),
+                        status_message=status_message,
                         start_time=start_time,
                         end_time=end_time,
                         created_at=now,
@@ -856,7 +1037,10 @@ class TrackingStore:
         checked = {}
         for key, value in values.items():
             check_key(key, "parameter name")
-            checked[key] = check_parameter_value(key, value)
+            checked_value = check_parameter_value(key, value)
+            if isinstance(checked_value, str):
+                _check_storable(checked_value, f"value of parameter {key!r}")
+            checked[key] = checked_value
         return checked
 
     @staticmethod
@@ -875,8 +1059,9 @@ class TrackingStore:
                         f"Invalid {kind} artifact {key!r}: expected a mapping with a string "
                         "'value' (a URI or a path) and an optional 'media_type'."
                     )
-                check_text(
-                    artifact["value"], f"value of artifact {key!r}", MAX_ARTIFACT_VALUE_LENGTH
+                what = f"value of artifact {key!r}"
+                _check_storable(
+                    check_text(artifact["value"], what, MAX_ARTIFACT_VALUE_LENGTH), what
                 )
                 media_type = artifact.get("media_type")
                 if media_type is not None:
@@ -981,17 +1166,27 @@ class TrackingStore:
         display_name = check_display_name(display_name)
         if status is not None:
             check_status(status)
-        status_message = check_text(status_message, "status message")
-        checked_tags = check_tags(tags) if tags is not None else None
+        status_message = _check_storable(
+            check_text(status_message, "status message"), "status message"
+        )
+        start_time = _check_time(start_time, "start time")
+        end_time = _check_time(end_time, "end time")
+        source_arn = _check_source(source_arn, "source ARN", MAX_SOURCE_ARN_LENGTH)
+        source_type = _check_source(source_type, "source type", MAX_SOURCE_TYPE_LENGTH)
+        checked_tags = _check_tags(tags) if tags is not None else None
         self._encode_job_settings(job_settings)
         checked_parameters = self._check_parameters(parameters or {})
         checked_artifacts = self._check_artifacts(input_artifacts, output_artifacts)
         to_remove = list(parameters_to_remove)
 
         def work(connection: sa.Connection) -> None:
+            # Locked, so that two updates merge their job settings one after the other.
             row = connection.execute(
-                sa.select(trial_components.c.id, trial_components.c.job_settings).where(
-                    trial_components.c.name == name
+                _with_row_lock(
+                    sa.select(trial_components.c.id, trial_components.c.job_settings).where(
+                        trial_components.c.name == name
+                    ),
+                    "update",
                 )
             ).first()
             if row is None:
@@ -1041,7 +1236,9 @@ class TrackingStore:
         """
 
         def work(connection: sa.Connection) -> None:
-            component_id = self._id_of(connection, trial_components, name, "trial component")
+            component_id = self._id_of(
+                connection, trial_components, name, "trial component", "delete"
+            )
             trial_names = list(
                 connection.execute(
                     sa.select(trials.c.name)
@@ -1373,7 +1570,7 @@ class TrackingStore:
                 .join(trials, trials.c.id == trial_component_links.c.trial_id)
                 .join(experiments, experiments.c.id == trials.c.experiment_id)
                 .where(trial_component_links.c.component_id.in_(ids))
-                .order_by(trial_component_links.c.created_at, trials.c.name)
+                .order_by(trial_component_links.c.created_at, CodePointText(trials.c.name))
             ):
                 record = rows[item.component_id]
                 record["trials"].append(item.trial_name)
@@ -1410,11 +1607,13 @@ class TrackingStore:
             for name, value, step, timestamp in points:
                 if name not in by_name:
                     check_key(name, "metric name")
-                if isinstance(step, bool) or not isinstance(step, int):
-                    raise ValidationError(
-                        f"Invalid step {step!r} for metric {name!r}: steps are integers."
-                    )
-                point = (name, check_metric_value(name, value), step, float(timestamp))
+                check_step(name, step)
+                point = (
+                    name,
+                    check_metric_value(name, value),
+                    step,
+                    _check_timestamp(name, timestamp),
+                )
                 converted.append(point)
                 by_name[name].append(point[1:])
             points = converted
@@ -1423,7 +1622,7 @@ class TrackingStore:
 
         def work(connection: sa.Connection) -> None:
             component_id = self._id_of(
-                connection, trial_components, component_name, "trial component"
+                connection, trial_components, component_name, "trial component", "update"
             )
             self._insert_points(connection, component_id, points)
             self._merge_summaries(connection, component_id, by_name)
@@ -1632,7 +1831,7 @@ class TrackingStore:
                 .join(trials, trials.c.id == trial_component_links.c.trial_id)
                 .join(experiments, experiments.c.id == trials.c.experiment_id)
                 .where(trial_components.c.name.in_(list(names)))
-                .order_by(trials.c.name)
+                .order_by(CodePointText(trials.c.name))
             )
             for component, trial, experiment in rows:
                 parents = result[component]

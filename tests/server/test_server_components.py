@@ -7,11 +7,11 @@ import io
 import json
 import math
 import os
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from server_helpers import Request, payload
 
 from jupyter_experiments.sdk.artifacts import ARTIFACT_ROOT_ENV
@@ -510,10 +510,8 @@ async def test_unexpected_error_is_generic(
     api: Request, runs: TrackingStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     # Given: a store whose metric summaries table was dropped behind the server's back
-    database = runs.engine.url.database
-    assert database is not None
-    with sqlite3.connect(database) as connection:
-        connection.execute("DROP TABLE metric_summaries")
+    with runs.engine.begin() as connection:
+        connection.execute(sa.text("DROP TABLE metric_summaries"))
 
     # When
     response = await api("GET", "query/trial-components", params={"sort_by": "metrics.loss.min"})

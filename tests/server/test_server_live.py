@@ -1,25 +1,53 @@
-"""Live updates: the WebSocket, delivery from another process, catch-up and the shared poller."""
+"""Live updates: the WebSocket, delivery from another process, catch-up and the shared poller.
+
+On PostgreSQL they also cover the LISTEN connection that wakes the poller at each commit.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
-import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import WebSocketClientConnection
 
 from jupyter_experiments.server.live import ChangeFeed, coalesce
+from jupyter_experiments.server.notify import APPLICATION_NAME
 from jupyter_experiments.store import DB_URL_ENV, TrackingStore
+from jupyter_experiments.store.schema import change_events
 
 #: How long a notice may take: the brief's "about a second", plus slack for a loaded machine.
 DELIVERY_TIMEOUT_S = 2.0
+
+#: Polling interval of the tests of PostgreSQL notifications, far above their delivery bound.
+SLOW_POLL_INTERVAL_S = 5.0
+
+#: How long a notified change may take to reach a client while polling is slow.
+NOTIFIED_DELIVERY_S = 1.5
+
+#: A child process that writes through the SDK and prints the time of its write.
+WRITER_SCRIPT = """
+import time
+from jupyter_experiments import Experiment
+Experiment.create("from-job")
+print(time.time(), flush=True)
+"""
+
+slow_polling = pytest.mark.parametrize(
+    "jp_server_config",
+    [{"live_update_interval": SLOW_POLL_INTERVAL_S}],
+    ids=["slow-polling"],
+    indirect=True,
+)
 
 
 async def next_notice(socket: WebSocketClientConnection, timeout: float = 5.0) -> dict[str, Any]:
@@ -42,10 +70,49 @@ async def notice_about(
 
 def age_change_events(store: TrackingStore, up_to_id: int) -> None:
     """Date change events up to an id back to 1970, so that pruning removes them."""
-    database = store.engine.url.database
-    assert database is not None
-    with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE change_events SET created_at = 0 WHERE id <= ?", (up_to_id,))
+    with store.engine.begin() as connection:
+        connection.execute(
+            change_events.update().where(change_events.c.id <= up_to_id).values(created_at=0)
+        )
+
+
+def require_postgresql(store: TrackingStore) -> None:
+    if store.dialect != "postgresql":
+        pytest.skip("tests PostgreSQL's change notifications")
+
+
+def listener_pids(store: TrackingStore) -> list[int]:
+    """Return the server processes of the live-update LISTEN connections to the store."""
+    with store.engine.connect() as connection:
+        return list(
+            connection.execute(
+                sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                {"name": APPLICATION_NAME},
+            ).scalars()
+        )
+
+
+async def wait_until(condition: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(0.02)
+    return bool(condition())
+
+
+async def write_in_other_process(store: TrackingStore) -> float:
+    """Create experiment 'from-job' in a child process; return the time.time() of the write."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        WRITER_SCRIPT,
+        env={**os.environ, DB_URL_ENV: str(store.url)},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    stdout, _ = await child.communicate()
+    assert child.returncode == 0
+    return float(stdout.decode().split()[-1])
 
 
 async def test_hello_notice(jp_ws_fetch: Any, tracking: TrackingStore) -> None:
@@ -203,6 +270,8 @@ async def test_feed_shared_by_clients(feed: ChangeFeed, tracking: TrackingStore)
 
 
 async def test_feed_ids_restart(feed: ChangeFeed, tracking: TrackingStore) -> None:
+    if tracking.dialect != "sqlite":
+        pytest.skip("only SQLite numbers change events from 1 again; a sequence never restarts")
     # Given: a client, and a store whose every change event was then pruned
     messages: list[str] = []
     subscription = await feed.subscribe(messages.append, None)
@@ -218,3 +287,100 @@ async def test_feed_ids_restart(feed: ChangeFeed, tracking: TrackingStore) -> No
     notice = await wait_for(messages, "after")
     feed.unsubscribe(subscription)
     assert notice["id"] == 1
+
+
+async def test_catch_up_after_rolled_back_write(jp_ws_fetch: Any, tracking: TrackingStore) -> None:
+    # Given: a dry run between two changes; on PostgreSQL its rolled-back event leaves a gap
+    tracking.create_experiment("old")
+    since = tracking.latest_change_id()
+    tracking.delete_experiment("old", dry_run=True)
+    tracking.create_experiment("new")
+
+    # When
+    socket = await jp_ws_fetch("experiments", "api", "live", params={"since": since})
+    hello = await next_notice(socket)
+    notice = await next_notice(socket)
+    socket.close()
+
+    # Then: the gap is no reason to reload
+    assert hello["type"] == "hello"
+    assert notice["type"] == "change"
+    assert notice["name"] == "new"
+
+
+@slow_polling
+async def test_notified_change_fast(jp_ws_fetch: Any, tracking: TrackingStore) -> None:
+    require_postgresql(tracking)
+    # Given: a client of a server that polls only every SLOW_POLL_INTERVAL_S
+    socket = await jp_ws_fetch("experiments", "api", "live")
+    hello = await next_notice(socket)
+
+    # When: another process writes
+    written = await write_in_other_process(tracking)
+
+    # Then: the notification wakes the poller long before its next poll
+    notice = await notice_about(socket, "from-job", SLOW_POLL_INTERVAL_S)
+    delay = time.time() - written
+    socket.close()
+    assert hello["interval"] == SLOW_POLL_INTERVAL_S
+    assert notice["action"] == "created"
+    assert delay < NOTIFIED_DELIVERY_S
+
+
+@pytest.fixture
+def slow_feed(tracking: TrackingStore) -> Iterator[ChangeFeed]:
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        feed = ChangeFeed(tracking, interval_s=SLOW_POLL_INTERVAL_S, executor=executor)
+        yield feed
+        feed.close()
+
+
+@pytest.fixture
+def live_log(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Capture the live-update log records, which a loaded server extension reparents."""
+    logger = logging.getLogger("jupyter_experiments.server.live")
+    logger.addHandler(caplog.handler)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+
+
+async def test_listener_reconnects(
+    slow_feed: ChangeFeed, tracking: TrackingStore, live_log: pytest.LogCaptureFixture
+) -> None:
+    require_postgresql(tracking)
+    messages: list[str] = []
+    subscription = await slow_feed.subscribe(messages.append, None)
+    assert await wait_until(lambda: slow_feed.listening, DELIVERY_TIMEOUT_S)
+
+    # When: the database ends the LISTEN connection, as a restart or an administrator would
+    with tracking.engine.connect() as connection:
+        for pid in listener_pids(tracking):
+            connection.execute(sa.select(sa.func.pg_terminate_backend(pid)))
+    dropped = await wait_until(lambda: not slow_feed.listening, DELIVERY_TIMEOUT_S)
+    reconnected = await wait_until(lambda: slow_feed.listening, DELIVERY_TIMEOUT_S)
+    written = time.monotonic()
+    tracking.create_experiment("after-reconnect")
+    notice = await wait_for(messages, "after-reconnect")
+    delay = time.monotonic() - written
+    slow_feed.unsubscribe(subscription)
+
+    # Then: the drop was logged, and notifications wake the poller again
+    warnings = [r.getMessage() for r in live_log.records if r.levelno == logging.WARNING]
+    assert dropped
+    assert reconnected
+    assert any("fall back to polling" in message for message in warnings)
+    assert notice["action"] == "created"
+    assert delay < NOTIFIED_DELIVERY_S
+
+
+async def test_listener_closed_with_last_client(
+    slow_feed: ChangeFeed, tracking: TrackingStore
+) -> None:
+    require_postgresql(tracking)
+    subscription = await slow_feed.subscribe(lambda text: None, None)
+    listening = await wait_until(lambda: len(listener_pids(tracking)) == 1, DELIVERY_TIMEOUT_S)
+
+    slow_feed.unsubscribe(subscription)
+
+    assert listening
+    assert await wait_until(lambda: listener_pids(tracking) == [], DELIVERY_TIMEOUT_S)

@@ -15,7 +15,7 @@ MAX_BODY = 4096
 
 
 @pytest.fixture
-def jp_server_config() -> Config:
+def jp_server_config(server_backend: str) -> Config:
     return server_config(max_metric_batch=MAX_BATCH, max_body_bytes=MAX_BODY)
 
 
@@ -180,6 +180,7 @@ async def test_log_metrics_body_limit(api: Request, tracking: TrackingStore) -> 
         ({"name": "m", "value": 1.0}, "Missing field in JSON body: metrics[0].step."),
         ({"name": "m", "value": 1.0, "step": 0, "unit": "s"}, "Unknown field 'unit'"),
         ({"name": "a\nb", "value": 1.0, "step": 0}, "names may not contain control characters"),
+        ({"name": "m", "value": 1.0, "step": 2**63}, "steps are 64-bit integers"),
     ],
 )
 async def test_log_metrics_invalid(
