@@ -6,8 +6,8 @@ a row to ``change_events`` in the same transaction. While at least one client is
 seconds (one indexed query) and sends each client a notice per change. On PostgreSQL it also
 LISTENs for the notification that each write sends at commit (see :mod:`.notify`) and then reads
 at once, so notices arrive within tens of milliseconds instead of up to one interval later.
-Clients may pass ``since=<change id>`` to first receive what they missed. When those changes are no longer
-kept, they get a ``reset`` notice, which tells them to reload.
+Clients may pass ``since=<change id>`` to first receive what they missed. When those changes are
+no longer kept, they get a ``reset`` notice, which tells them to reload.
 """
 
 from __future__ import annotations
