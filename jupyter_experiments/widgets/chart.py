@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -37,6 +36,7 @@ from .chart_data import (
     trial_of,
 )
 from .live import MIN_INTERVAL_S, ChangePoller
+from .refreshing import RefreshControl
 from .selection import resolve_source, search_arguments
 
 with warnings.catch_warnings():
@@ -72,7 +72,7 @@ _X_AXIS_LABELS = {
 }
 
 
-class MetricChart(widgets.VBox):
+class MetricChart(RefreshControl, widgets.VBox):
     """A bqplot chart of one metric of trial components, coloured by trial.
 
     The components are those named in :attr:`components` (a table's selection can drive it,
@@ -318,32 +318,6 @@ class MetricChart(widgets.VBox):
             or any(event["resource_name"] in self._plotted for event in events)
         ):
             self.refresh()
-
-    @contextmanager
-    def _programmatic(self) -> Iterator[None]:
-        """Mark widget changes made by the chart itself, so that observers ignore them."""
-        previous = self._syncing
-        self._local.syncing = True
-        try:
-            yield
-        finally:
-            self._local.syncing = previous
-
-    @property
-    def _syncing(self) -> bool:
-        return bool(getattr(self._local, "syncing", False))
-
-    @contextmanager
-    def _batch(self) -> Iterator[None]:
-        """Collect the refreshes that trait changes ask for into one at the end."""
-        self._batch_depth += 1
-        try:
-            yield
-        finally:
-            self._batch_depth -= 1
-            if not self._batch_depth and self._refresh_pending:
-                self._refresh_pending = False
-                self.refresh()
 
     # -- data -------------------------------------------------------------------------------
 

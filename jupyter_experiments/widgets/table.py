@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
@@ -32,6 +31,7 @@ from .columns import (
     shorten,
 )
 from .live import MIN_INTERVAL_S, ChangePoller
+from .refreshing import RefreshControl
 from .selection import check_search_expression, resolve_source, search_arguments
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ CHOOSER_GROUPS = ("Component", "Parameters", "Metrics", "Artifacts")
 _ARROWS = {"Ascending": " \u25b2", "Descending": " \u25bc"}
 
 
-class TrialComponentTable(widgets.VBox):
+class TrialComponentTable(RefreshControl, widgets.VBox):
     """A sortable, pageable table of trial components with a column chooser and row selection.
 
     Pass an experiment name, a search expression (both to search within the experiment), or an
@@ -337,32 +337,6 @@ class TrialComponentTable(widgets.VBox):
         if self._poller is not None:
             self._poller.stop()
             self._poller = None
-
-    @contextmanager
-    def _programmatic(self) -> Iterator[None]:
-        """Mark widget changes made by the table itself, so that observers ignore them."""
-        previous = self._syncing
-        self._local.syncing = True
-        try:
-            yield
-        finally:
-            self._local.syncing = previous
-
-    @property
-    def _syncing(self) -> bool:
-        return bool(getattr(self._local, "syncing", False))
-
-    @contextmanager
-    def _batch(self) -> Iterator[None]:
-        """Collect the refreshes that trait changes ask for into one at the end."""
-        self._batch_depth += 1
-        try:
-            yield
-        finally:
-            self._batch_depth -= 1
-            if not self._batch_depth and self._refresh_pending:
-                self._refresh_pending = False
-                self.refresh()
 
     # -- widgets ----------------------------------------------------------------------------
 
