@@ -49,5 +49,7 @@ def recover_orphaned_jobs(store: TrackingStore) -> list[str]:
             job_settings={"status": "Failed"},
         )
         log.warning("Marked job %s as Failed: %s", component["name"], reason)
+        # NOTE: the training process is not stopped here: its start time is not recorded, so it
+        # cannot be told apart from a process that reused its pid.
         recovered.append(component["name"])
     return recovered

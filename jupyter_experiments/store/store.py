@@ -500,7 +500,7 @@ class TrackingStore:
         limit: int | None = None,
         offset: int = 0,
     ) -> list[dict[str, Any]]:
-        """Return experiments, newest first unless ``sort_by`` says otherwise."""
+        """Return experiments, newest first unless ``sort_by`` names another order."""
         trial_count = (
             sa.select(sa.func.count())
             .where(trials.c.experiment_id == experiments.c.id)
@@ -569,7 +569,7 @@ class TrackingStore:
         """Delete an experiment.
 
         With ``dry_run`` nothing is deleted: the deletion runs in a transaction that is rolled
-        back, and the result says what it would have deleted and kept.
+        back, and the result lists what it would have deleted and kept.
 
         Without ``force`` it raises :class:`ConflictError` while the experiment has trials. With
         ``force`` it deletes the trials too, and every trial component that no trial of another
@@ -852,7 +852,7 @@ class TrackingStore:
         """Delete a trial and its links; its components are kept unless ``delete_components``.
 
         With ``delete_components`` the components that no other trial uses are deleted too.
-        With ``dry_run`` nothing is deleted and the result says what would have been.
+        With ``dry_run`` nothing is deleted, and the result lists what would have been.
         """
 
         def work(connection: sa.Connection) -> dict[str, Any]:
@@ -1344,7 +1344,7 @@ class TrackingStore:
         The selection is the union of ``experiment_names``, ``trial_names`` and, with
         ``unassigned``, the components in no trial; the search expression narrows it. One
         query selects and sorts the page of ids; a few ``IN`` queries then load what
-        ``include`` asks for, so the cost follows the page size, not the store's size.
+        ``include`` names, so the cost follows the page size, not the store's size.
         """
         query = self._component_query(
             names=names,
@@ -1589,9 +1589,9 @@ class TrackingStore:
         """Append metric points to a component and update its summaries, in one transaction.
 
         ``points`` are ``(name, value, step, timestamp)``. Returns the number of points written.
-        ``checked`` says that the caller has already validated every name, value (a float) and
-        step, as :class:`~jupyter_experiments.Tracker` does when the point is logged; the store
-        then skips its own checks, which would otherwise take about a sixth of the time.
+        With ``checked`` the caller vouches that every name, value (a float) and step is
+        already valid, as :class:`~jupyter_experiments.Tracker` checks them when a point is
+        logged. The store then skips its own checks, which would take about a sixth of the time.
         """
         if len(points) > MAX_METRIC_BATCH:
             raise ValidationError(
