@@ -61,6 +61,7 @@ lint: setup-test
 	$(JLPM) lint
 
 test: setup-test lint
+	$(JLPM) test
 	$(BIN)/python -m pytest -p no:cacheprovider
 	$(MAKE) ui-test
 

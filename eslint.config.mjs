@@ -31,6 +31,10 @@ export default tseslint.config(
     }
   },
   {
+    files: ['labextension/test/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } }
+  },
+  {
     files: ['labextension/style/*.js'],
     languageOptions: { sourceType: 'module' }
   }
