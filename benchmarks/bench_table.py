@@ -7,7 +7,7 @@ one transaction), because writing them through the SDK one call at a time takes 
 not what is measured.
 
 Then JupyterLab starts on 127.0.0.1 (``ui-tests/ui_support.running_lab``), headless Chromium
-opens it, and the page runs the command ``jupyter-experiments:open-component-table`` for the
+opens it, and the page runs the command ``jupyter-experiments:open-component-list`` for the
 experiment. Measured in the page with ``performance.now()``:
 
 - time to first rows: from the command until the first rows are loaded and painted (the grid
@@ -17,7 +17,12 @@ experiment. Measured in the page with ``performance.now()``:
   then again by 3 rows (about a wheel notch), on every animation frame; reported are the frame
   intervals (median, 95th percentile, longest, count over 50 ms) and how many frames showed
   rows in view that were still loading;
-- horizontal scroll: the grid scrolls across every column, 200 px per frame.
+- horizontal scroll: the grid scrolls across every column, 200 px per frame;
+- time for a sort: a click on the header of the metric column ``m0`` (sorted by its default
+  statistic, descending), until the first row's name cell shows the first row of the new
+  order; then a second click (ascending), and a click on the ``Name`` header. The duration of
+  the query request the click sent (``performance.getEntriesByType('resource')``) is reported
+  next to it, to tell the server's share from the browser's.
 
 Run from the repository root with the package installed (``pip install -e .``) and Debian's
 Chromium at ``/usr/bin/chromium``::
@@ -68,7 +73,7 @@ FIRST_ROWS_JS = """async (experiment) => {
   const app = window.jupyterapp;
   const started = performance.now();
   const panel = await app.commands.execute(
-    'jupyter-experiments:open-component-table', { experiments: [experiment] });
+    'jupyter-experiments:open-component-list', { experiments: [experiment] });
   const table = panel.content;
   // Done when the first row's name cell shows its value, which needs the column names, the
   // first page and a render.
@@ -157,6 +162,49 @@ JUMP_JS = """async (row) => {
 }"""
 
 
+#: Clicks a column header and resolves with the milliseconds until the first row of the new
+#: order shows, and the duration of the query request the sort sent.
+SORT_JS = """async (key) => {
+  const table = window.benchTable;
+  const grid = table.grid;
+  grid.scrollTo(0, 0);
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const header = grid.node.querySelector(
+    `[role="columnheader"][data-column-key="${CSS.escape(key)}"]`);
+  if (header === null) {
+    throw new Error(`No header for column ${key}`);
+  }
+  performance.clearResourceTimings();
+  const started = performance.now();
+  header.click();
+  await new Promise(resolve => {
+    const check = () => {
+      const name = table.model.row(0)?.name;
+      const cell = grid.node.querySelector('[aria-rowindex="3"] [data-column-key="name"]');
+      if (table.model.sort?.key === key && name !== undefined && cell !== null
+          && cell.textContent === name) {
+        resolve();
+      } else {
+        requestAnimationFrame(check);
+      }
+    };
+    check();
+  });
+  const ms = performance.now() - started;
+  const queries = performance.getEntriesByType('resource')
+    .filter(entry => entry.name.includes('query/trial-components'));
+  return {
+    ms,
+    order: table.model.sort.order,
+    first: table.model.row(0).name,
+    request_ms: queries.length > 0 ? queries[0].duration : null
+  };
+}"""
+
+#: The metric column the sort is measured on; bench_api names metrics m0, m1, ...
+SORT_COLUMN = "metrics.m0"
+
+
 @dataclass
 class Frames:
     """Frame intervals of one scroll, in milliseconds."""
@@ -187,6 +235,11 @@ def measure(page: Page, rows_per_frame: int) -> dict[str, Any]:
     fast = page.evaluate(SCROLL_JS, ["y", rows_per_frame * ROW_HEIGHT])
     slow = page.evaluate(SCROLL_JS, ["y", SLOW_ROWS_PER_FRAME * ROW_HEIGHT])
     horizontal = page.evaluate(SCROLL_JS, ["x", 200])
+    sorts = [
+        page.evaluate(SORT_JS, SORT_COLUMN),
+        page.evaluate(SORT_JS, SORT_COLUMN),
+        page.evaluate(SORT_JS, "name"),
+    ]
     return {
         "first": first,
         "scrolls": [
@@ -204,6 +257,7 @@ def measure(page: Page, rows_per_frame: int) -> dict[str, Any]:
         ],
         "jump_ms": jump_ms,
         "jump_row": jump_row,
+        "sorts": list(zip([SORT_COLUMN, SORT_COLUMN, "name"], sorts, strict=True)),
     }
 
 
@@ -262,6 +316,13 @@ def main() -> None:
         for frames in result["scrolls"]:
             print(f"  {frames.line()}")
         print(f"  jump to row {result['jump_row']}: loaded after {result['jump_ms']:.0f} ms")
+        for key, sort in result["sorts"]:
+            request = sort["request_ms"]
+            request_text = f"{request:.0f} ms" if request is not None else "not recorded"
+            print(
+                f"  sort by {key} {sort['order']}: first row {sort['first']} after "
+                f"{sort['ms']:.0f} ms (query request {request_text})"
+            )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The ``jupyter experiments`` command line: database upgrades and the demo."""
+"""The ``jupyter experiments`` command line: database upgrades, the tracking server, the demo."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from .store import TrackingStore, migrations, resolve_db_url
 from .store.engine import create_engine
 
 log = logging.getLogger("jupyter_experiments")
+
+
+#: Defaults of ``jupyter experiments server``: loopback, so that the API is not exposed until
+#: someone chooses to. They live here rather than in the server module, whose imports (tornado,
+#: jupyter_server) would slow every other subcommand.
+SERVER_IP = "127.0.0.1"
+SERVER_PORT = 5800
 
 
 def _db_upgrade(arguments: argparse.Namespace) -> int:
@@ -60,6 +67,17 @@ def _demo(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _server(arguments: argparse.Namespace) -> int:
+    from .server.standalone import run_server
+
+    return run_server(
+        ip=arguments.ip,
+        port=arguments.port,
+        db_url=arguments.db_url,
+        artifact_root=arguments.artifact_root,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``jupyter experiments``."""
     parser = argparse.ArgumentParser(
@@ -82,6 +100,29 @@ def build_parser() -> argparse.ArgumentParser:
             "the store in the Jupyter data directory)",
         )
         sub.set_defaults(handler=handler)
+
+    server = commands.add_parser(
+        "server",
+        help="run the tracking API alone (no JupyterLab), for remote logging; the token is "
+        "$JUPYTER_EXPERIMENTS_TOKEN, else generated and printed",
+    )
+    server.add_argument(
+        "--ip", default=SERVER_IP, help=f"address to listen on (default {SERVER_IP})"
+    )
+    server.add_argument(
+        "--port", type=int, default=SERVER_PORT, help=f"port to listen on (default {SERVER_PORT})"
+    )
+    server.add_argument(
+        "--db-url",
+        help="SQLAlchemy URL or SQLite path of the store (default: $JUPYTER_EXPERIMENTS_DB_URL, "
+        "then the store in the Jupyter data directory)",
+    )
+    server.add_argument(
+        "--artifact-root",
+        help="folder or fsspec URL (such as s3://bucket/prefix) of the artifacts (default: "
+        "$JUPYTER_EXPERIMENTS_ARTIFACT_ROOT, then 'artifacts' beside a SQLite store)",
+    )
+    server.set_defaults(handler=_server)
 
     demo = commands.add_parser(
         "demo", help="run the tracked MNIST-style experiment: one trial per hidden_channels"

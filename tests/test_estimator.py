@@ -232,6 +232,20 @@ def test_fit_passes_extra_environment(recorded_job: TrainingJob) -> None:
     assert read_run(recorded_job)["env"]["EXTRA_SEED"] == "7"
 
 
+def test_fit_passes_object_store_root(
+    store: TrackingStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The script's own log_artifact calls must upload to the object store too.
+    monkeypatch.setenv("JUPYTER_EXPERIMENTS_ARTIFACT_ROOT", "memory://team-bucket/runs")
+    script = write_script(
+        tmp_path, "import os; print('root', os.environ['JUPYTER_EXPERIMENTS_ARTIFACT_ROOT'])"
+    )
+
+    job = Estimator(script).fit(job_name="object-root", logs=False)
+
+    assert "root memory://team-bucket/runs" in job.logs()
+
+
 def test_fit_runs_in_source_dir(store: TrackingStore, tmp_path: Path) -> None:
     source_dir = tmp_path / "src"
     source_dir.mkdir()

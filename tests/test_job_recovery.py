@@ -23,6 +23,7 @@ import psutil
 import pytest
 
 from jupyter_experiments.jobs import Estimator
+from jupyter_experiments.jobs.host import is_process_alive
 from jupyter_experiments.jobs.recovery import LOCAL_JOB_SOURCE, recover_orphaned_jobs
 from jupyter_experiments.sdk._store import get_store, reset_stores
 from jupyter_experiments.sdk.trial_component import TrialComponent
@@ -247,3 +248,41 @@ def test_recovery_returns_names(store: TrackingStore) -> None:
 
     assert sorted(recover_orphaned_jobs(store)) == ["orphan-a", "orphan-b"]
     assert recover_orphaned_jobs(store) == []
+
+
+def test_recovery_ends_orphan_process(store: TrackingStore, tmp_path: Path) -> None:
+    # Given: a job started by a driver process, which is then killed alone
+    script = write_script(tmp_path, TRAINING_SCRIPT, "train.py")
+    driver_script = write_script(tmp_path, DRIVER_SCRIPT, "driver.py")
+    name = "orphan-process-training-job"
+    driver = subprocess.Popen([sys.executable, str(driver_script), str(script), "orphan-process"])
+
+    def job_started() -> bool:
+        return (
+            store.component_exists(name)
+            and "process_create_time" in store.get_component(name)["job_settings"]
+        )
+
+    try:
+        started = wait_until(job_started, timeout_s=30)
+    finally:
+        driver.kill()
+        driver.wait()
+    settings = store.get_component(name)["job_settings"] if started else {}
+    pid, create_time = settings.get("process_id", 0), settings.get("process_create_time", 0.0)
+    alive_before = is_process_alive(pid, create_time)
+
+    # When: a new process opens the store
+    try:
+        reopened = reopen(store)
+        alive_after = is_process_alive(pid, create_time)
+    finally:
+        if alive_before:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+
+    # Then
+    assert started
+    assert alive_before
+    assert reopened.get_component(name)["status"] == "Failed"
+    assert not alive_after

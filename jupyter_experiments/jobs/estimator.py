@@ -29,7 +29,7 @@ from ..errors import ExperimentsError, NotFoundError, ValidationError
 from ..limits import MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH
 from ..names import generate_name
 from ..sdk._store import StoreLike, get_store
-from ..sdk.artifacts import ARTIFACT_ROOT_ENV, artifact_root
+from ..sdk.artifacts import ARTIFACT_ROOT_ENV, artifact_root, object_store_root
 from ..sdk.tracker import TRIAL_COMPONENT_ENV, Tracker
 from ..sdk.trial_component import TrialComponent
 from ..store import DB_URL_ENV
@@ -341,6 +341,9 @@ class TrainingJob:
                 start_time=self._started_at,
                 job_settings={
                     "process_id": self._process.pid,
+                    # With the pid, identifies the process for a stop from another process
+                    # (the server) and for recovery, even after the pid is reused.
+                    "process_create_time": self._process.create_time,
                     "start_time": _iso(self._started_at),
                 },
             )
@@ -391,7 +394,9 @@ class TrainingJob:
         environment.update(
             {
                 DB_URL_ENV: self._store.url,
-                ARTIFACT_ROOT_ENV: str(artifact_root(self._store)),
+                # An object-store root is passed on as it is, so that the script's own
+                # log_artifact calls upload there too instead of writing to this machine's disk.
+                ARTIFACT_ROOT_ENV: object_store_root() or str(artifact_root(self._store)),
                 TRIAL_COMPONENT_ENV: self.trial_component_name,
                 "SM_MODEL_DIR": str(self.model_dir),
                 "SM_OUTPUT_DATA_DIR": str(self.output_dir),
@@ -435,7 +440,11 @@ class TrainingJob:
                 log.exception("Could not write the last metrics of job %s", self.job_name)
         if failure is not None:
             status, message = "Failed", _failure_message(exit_code, "", failure)
-        elif self._stop_requested or (self._process is not None and self._process.stopped):
+        elif (
+            self._stop_requested
+            or (self._process is not None and self._process.stopped)
+            or self._stop_requested_elsewhere()
+        ):
             status, message = "Stopped", "Stopped on request."
         elif exit_code == 0:
             status, message = "Completed", None
@@ -457,6 +466,14 @@ class TrainingJob:
             },
         )
         log.info("Job %s ended: %s (exit code %s)", self.job_name, status, exit_code)
+
+    def _stop_requested_elsewhere(self) -> bool:
+        """Return whether another process (the server's stop endpoint) set the status Stopping."""
+        try:
+            return self.status == "Stopping"
+        except Exception:
+            log.exception("Could not read the status of job %s; it is not Stopping.", self.job_name)
+            return False
 
 
 def _argument_text(value: Any) -> str:

@@ -1,13 +1,14 @@
-"""Find training jobs whose process died without recording a final status."""
+"""Find training jobs whose monitor died without recording a final status, and end them."""
 
 from __future__ import annotations
 
 import logging
 import socket
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .host import is_process_alive
+from .termination import terminate_job_process
 
 if TYPE_CHECKING:
     from ..store import TrackingStore
@@ -17,11 +18,17 @@ log = logging.getLogger("jupyter_experiments.jobs")
 #: source_type of trial components made by local training jobs.
 LOCAL_JOB_SOURCE = "local-job"
 
+#: Seconds an orphaned training process gets after SIGTERM before SIGKILL. Recovery runs when
+#: a store is opened, which waits this long only for a process that ignores SIGTERM.
+ORPHAN_GRACE_PERIOD_S = 3.0
+
 
 def recover_orphaned_jobs(store: TrackingStore) -> list[str]:
-    """Mark this host's running jobs whose process is gone as ``Failed``; return their names.
+    """Mark this host's running jobs whose monitor is gone as ``Failed``; return their names.
 
-    Jobs of other hosts are left alone: their processes cannot be checked from here.
+    The training process of such a job, if it still runs, is ended as well (SIGTERM, then
+    SIGKILL after ``ORPHAN_GRACE_PERIOD_S``), once its pid and create time match the recorded
+    ones. Jobs of other hosts are left alone: their processes cannot be checked from here.
     """
     host = socket.gethostname()
     recovered = []
@@ -49,7 +56,29 @@ def recover_orphaned_jobs(store: TrackingStore) -> list[str]:
             job_settings={"status": "Failed"},
         )
         log.warning("Marked job %s as Failed: %s", component["name"], reason)
-        # NOTE: the training process is not stopped here: its start time is not recorded, so it
-        # cannot be told apart from a process that reused its pid.
+        _end_orphan(component["name"], settings)
         recovered.append(component["name"])
     return recovered
+
+
+def _end_orphan(name: str, settings: dict[str, Any]) -> None:
+    """End the training process of a job whose monitor is gone, if it still runs."""
+    pid = settings.get("process_id")
+    create_time = settings.get("process_create_time")
+    if not isinstance(pid, int):
+        return
+    if not isinstance(create_time, (int, float)):
+        # Jobs started by older versions recorded no create time, so a process that reused the
+        # pid could not be told apart from theirs.
+        log.warning(
+            "Job %s: its training process %s is not ended, because no create time is recorded.",
+            name,
+            pid,
+        )
+        return
+    if not is_process_alive(pid, float(create_time)):
+        return
+
+    log.warning("Job %s: ending its orphaned training process %d.", name, pid)
+    if not terminate_job_process(pid, float(create_time), ORPHAN_GRACE_PERIOD_S):
+        log.error("Job %s: its orphaned training process %d still runs after SIGKILL.", name, pid)

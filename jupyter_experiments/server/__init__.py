@@ -51,7 +51,9 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         raise
 
     try:
-        store = get_store(config.db_url)
+        # The server is where a tracking URI points, so it always opens a database, even when
+        # JUPYTER_EXPERIMENTS_TRACKING_URI is set in its environment for the notebooks.
+        store = get_store(config.db_url or resolve_db_url(None))
     except Exception as error:
         log.error(
             "jupyter_experiments.server is not loaded: the tracking store %s failed to open "

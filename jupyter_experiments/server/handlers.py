@@ -41,6 +41,9 @@ T = TypeVar("T")
 #: Path of the API below the server's base URL.
 API_PREFIX = "experiments/api"
 
+#: Request header whose value names one metric batch, so that a retried batch is written once.
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
 #: The message of an unexpected error; its details go to the server log only.
 UNHANDLED_ERROR_MESSAGE = "Unhandled error: the Jupyter server log has the details."
 
@@ -405,6 +408,16 @@ class ComponentHandler(BaseHandler):
         self.finish()
 
 
+class StopJobHandler(BaseHandler):
+    """The stop of a trial component's running local job; the reply comes before it has ended."""
+
+    @web.authenticated
+    @authorized
+    async def post(self, component: str) -> None:
+        record = await self.call(self.service.stop_job, component)
+        self.reply(record, 202)
+
+
 class MetricsHandler(BaseHandler):
     """The metric series of a trial component: read them, or append a batch of points."""
 
@@ -418,7 +431,8 @@ class MetricsHandler(BaseHandler):
     @authorized
     async def post(self, component: str) -> None:
         body = self.json_body()
-        await self.reply_with(self.service.log_metrics, component, body)
+        key = self.request.headers.get(IDEMPOTENCY_KEY_HEADER)
+        await self.reply_with(self.service.log_metrics, component, body, key)
 
 
 class LogTailHandler(BaseHandler):
@@ -429,6 +443,43 @@ class LogTailHandler(BaseHandler):
     async def get(self, component: str) -> None:
         arguments = self.query_arguments()
         await self.reply_with(self.service.log_tail, component, arguments)
+
+
+class NotFoundHandler(BaseHandler):
+    """Any other path below the API: a JSON 404 instead of the server's HTML page."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, path: str) -> None:
+        self.not_found(path)
+
+    @web.authenticated
+    @authorized
+    async def post(self, path: str) -> None:
+        self.not_found(path)
+
+    @web.authenticated
+    @authorized
+    async def put(self, path: str) -> None:
+        self.not_found(path)
+
+    @web.authenticated
+    @authorized
+    async def patch(self, path: str) -> None:
+        self.not_found(path)
+
+    @web.authenticated
+    @authorized
+    async def delete(self, path: str) -> None:
+        self.not_found(path)
+
+    def not_found(self, path: str) -> None:
+        shown = path if len(path) <= 200 else path[:197] + "..."
+        raise ApiError(
+            404,
+            f"Not found: no route of this API matches {API_PREFIX}/{shown}. The OpenAPI "
+            f"document {API_PREFIX}/openapi.json lists the routes.",
+        )
 
 
 #: Path templates below API_PREFIX, in OpenAPI form, and their handlers.
@@ -449,6 +500,7 @@ ROUTES: list[tuple[str, type[web.RequestHandler]]] = [
     ("/trial-components/{component}", ComponentHandler),
     ("/trial-components/{component}/metrics", MetricsHandler),
     ("/trial-components/{component}/log", LogTailHandler),
+    ("/trial-components/{component}/stop", StopJobHandler),
     ("/live", LiveUpdatesHandler),
 ]
 
@@ -468,4 +520,7 @@ def url_handlers(base_url: str, state: ExtensionState) -> list[tuple[str, Any, d
             {"feed": state.feed} if handler is LiveUpdatesHandler else {"state": state}
         )
         result.append((pattern, handler, arguments))
+    # Last, so that it only gets the paths that no route above matches.
+    fallback = url_path_join(base_url, API_PREFIX, "(?P<path>.*)$")
+    result.append((fallback, NotFoundHandler, {"state": state}))
     return result

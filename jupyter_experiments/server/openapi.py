@@ -53,6 +53,18 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     }
 
 
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "A key chosen once per batch, such as a UUID, and sent again with each retry of that "
+        "batch. A key already written for this trial component gets the first reply without a "
+        "second write; a key already written for another component gets 409."
+    ),
+    "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+}
+
 EXPERIMENT = _path_name("experiment", "Experiment name.", "mnist")
 TRIAL = _path_name("trial", "Trial name.", "mnist-trial-1")
 COMPONENT = _path_name("component", "Trial component name.", "mnist-training-1")
@@ -70,6 +82,13 @@ PAGING = [
         "another selection, search expression or sort gets 400.",
     ),
 ]
+
+OFFSET = _query(
+    "offset",
+    {"type": "integer", "minimum": 0},
+    "Index of the page's first row, from 0 to the query's total, to fetch any page directly; "
+    "not with cursor. The reply's next_cursor continues from there.",
+)
 
 LIST_FILTERS = [
     _query(
@@ -116,9 +135,10 @@ SORT = [
         "sort_by",
         {"type": "string"},
         "A column: Name, DisplayName, Status, CreationTime, LastModifiedTime, StartTime, "
-        "EndTime, SourceArn, metrics.<metric>.<Min|Max|Avg|StdDev|Last|First|Count> or "
-        "parameters.<name>. Numbers sort as numbers; missing and NaN values come last in both "
-        "directions.",
+        "EndTime, SourceArn, trial, experiment, duration, "
+        "metrics.<metric>.<Min|Max|Avg|StdDev|Last|First|Count>, parameters.<name>, "
+        "input_artifacts.<name> or output_artifacts.<name>. Numbers sort as numbers; missing "
+        "and NaN values come last in both directions.",
     ),
     _query(
         "sort_order", {"type": "string", "enum": ["Ascending", "Descending"]}, SORT_ORDER_DEFAULT
@@ -308,7 +328,7 @@ def _paths() -> dict[str, Any]:
                 "queryTrialComponents",
                 "A page of trial components of a selection, sorted, with the total count.",
                 {"200": _json(_schema("TrialComponentPage"), "Trial components.")},
-                parameters=[*SELECTION, *SORT, *PAGING, COLUMNS],
+                parameters=[*SELECTION, *SORT, *PAGING, OFFSET, COLUMNS],
             ),
             "post": _operation(
                 "queryTrialComponentsByBody",
@@ -419,8 +439,9 @@ def _paths() -> dict[str, Any]:
                 "logMetrics",
                 "Append a batch of metric points and update their summaries in one transaction.",
                 {"200": _json(_schema("MetricBatchResult"), "How many points were written.")},
+                parameters=[IDEMPOTENCY_KEY],
                 body=_body(_schema("MetricBatch"), "The points."),
-                errors=NOT_FOUND,
+                errors={**NOT_FOUND, **CONFLICT},
             ),
         },
         "/trial-components/{component}/log": {
@@ -443,6 +464,18 @@ def _paths() -> dict[str, Any]:
                     )
                 ],
                 errors=NOT_FOUND,
+            ),
+        },
+        "/trial-components/{component}/stop": {
+            "parameters": [COMPONENT],
+            "post": _operation(
+                "stopJob",
+                "Stop the running local job of a trial component (source type local-job, status "
+                "InProgress, started on the server's host): the status becomes Stopping, the "
+                "training process gets SIGTERM, SIGKILL after a grace period, and the status "
+                "becomes Stopped once it has exited. No body.",
+                {"202": _json(_schema("TrialComponent"), "The trial component, Stopping.")},
+                errors={**NOT_FOUND, **CONFLICT},
             ),
         },
         "/live": {
@@ -636,6 +669,19 @@ def _schemas() -> dict[str, Any]:
                 "display_name": {"type": ["string", "null"]},
                 "trials": names,
                 "experiments": names,
+                "trial_mappings": {
+                    "type": "array",
+                    "description": "Each trial with its experiment; only in the reply for one "
+                    "trial component.",
+                    "items": {
+                        "type": "object",
+                        "required": ["trial", "experiment"],
+                        "properties": {
+                            "trial": {"type": "string"},
+                            "experiment": {"type": "string"},
+                        },
+                    },
+                },
                 "status": {"type": ["string", "null"]},
                 "status_message": {"type": ["string", "null"]},
                 "created_at": {"type": "number"},
@@ -722,6 +768,7 @@ def _schemas() -> dict[str, Any]:
                 **QUERY_BODY_PROPERTIES,
                 "limit": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
                 "cursor": {"type": "string"},
+                "offset": {"type": "integer", "minimum": 0},
                 "columns": names,
             },
         },
@@ -757,6 +804,27 @@ def _schemas() -> dict[str, Any]:
                         "properties": {
                             "name": {"type": "string"},
                             "kind": {"type": "string", "enum": ["input", "output"]},
+                        },
+                    },
+                },
+                "job_settings": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string"},
+                            "type": {
+                                "type": "string",
+                                "enum": [
+                                    "number",
+                                    "string",
+                                    "boolean",
+                                    "array",
+                                    "object",
+                                    "null",
+                                    "mixed",
+                                ],
+                            },
                         },
                     },
                 },

@@ -23,6 +23,9 @@ JUPYTER_ARGUMENTS = frozenset({"token", "_xsrf", "no_track_activity"})
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 
+#: Largest ``offset`` the parser accepts; the service then rejects one beyond the query's total.
+MAX_OFFSET = 2**31 - 1
+
 #: Groups of row fields that the ``columns`` field can select; ``name`` is always returned.
 COLUMN_GROUPS = (
     "display_name",
@@ -369,10 +372,11 @@ class Sort:
 
 @dataclass(frozen=True)
 class Page:
-    """The page size and the cursor of the page to return (None for the first)."""
+    """The page size, and where the page starts: a cursor, an offset, or neither (the first)."""
 
     limit: int = DEFAULT_PAGE_SIZE
     cursor: str | None = None
+    offset: int | None = None
 
 
 @dataclass(frozen=True)
@@ -409,13 +413,28 @@ def parse_page(fields: Fields) -> Page:
     )
 
 
+def parse_offset_page(fields: Fields) -> Page:
+    """Read ``limit`` and either ``cursor`` or ``offset`` (the index of the page's first row)."""
+    page = parse_page(fields)
+    if "offset" not in set(fields.names()):
+        return page
+
+    offset = fields.integer("offset", 0, 0, MAX_OFFSET)
+    if page.cursor is not None:
+        raise ValidationError(
+            f"Invalid {fields.where}s cursor and offset: give one of them. A cursor continues "
+            "from the previous page, an offset starts at any row."
+        )
+    return Page(limit=page.limit, offset=offset)
+
+
 def parse_component_query(fields: Fields) -> ComponentQuery:
     """Read a whole query of trial components, rejecting fields it does not take."""
-    reject_unknown(fields, (*SELECTION_FIELDS, *SORT_FIELDS, *PAGE_FIELDS, "columns"))
+    reject_unknown(fields, (*SELECTION_FIELDS, *SORT_FIELDS, *PAGE_FIELDS, "offset", "columns"))
     return ComponentQuery(
         selection=parse_selection(fields),
         sort=parse_sort(fields),
-        page=parse_page(fields),
+        page=parse_offset_page(fields),
         columns=parse_columns(fields.text_list("columns")),
     )
 

@@ -11,12 +11,14 @@ so the handlers run them in a thread pool; the store is safe to share between th
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import NotFoundError, ValidationError
+from ..errors import ConflictError, NotFoundError, ValidationError
+from ..jobs.control import stop_job
 from ..store import TrackingStore
 from ..validation import check_text
 from .export import components_csv
@@ -64,6 +66,10 @@ MAX_SERIES_PER_REQUEST = 50
 #: Rows one CSV export may contain, and rows read from the store per query while writing it.
 MAX_EXPORT_ROWS = 100_000
 EXPORT_CHUNK_ROWS = 1000
+
+#: Longest ``Idempotency-Key`` header of a metric batch, as the store's key column allows.
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+IDEMPOTENCY_KEY_PATTERN = re.compile(rf"[\x21-\x7e]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}")
 
 #: Column limits of the source fields, as in the store's schema.
 MAX_SOURCE_ARN_LENGTH = 2048
@@ -264,7 +270,10 @@ class ExperimentsService:
         """Return a page of trial components with the total count of the query."""
         query = parse_component_query(fields)
         fingerprint = self._component_fingerprint(query.selection, query.sort)
-        offset = self._offset(query.page.cursor, fingerprint)
+        if query.page.offset is not None:
+            offset = query.page.offset
+        else:
+            offset = self._offset(query.page.cursor, fingerprint)
 
         selection = query.selection.store_arguments()
         rows = self.store.search_components(
@@ -276,16 +285,24 @@ class ExperimentsService:
             include=query.columns.store_include(),
         )
         total = self.store.count_components(**selection)
+        if offset > total:
+            raise ValidationError(
+                f"Invalid offset {offset}: the query has {total} trial components. Use an "
+                f"offset from 0 to {total}."
+            )
         items = [component_record(row, query.columns) for row in rows]
         return self._page(items, total, offset, fingerprint)
 
     def component_columns(self, fields: Fields) -> dict[str, Any]:
-        """Return the parameter, metric and artifact names (with types) of a selection."""
+        """Return the parameter, metric, artifact and job setting names of a selection."""
         reject_unknown(
             fields, ("experiments", "trials", "unassigned", "search_expression", "name_contains")
         )
         selection = parse_selection(fields)
-        return columns_record(self.store.component_columns(**selection.store_arguments()))
+        found = self.store.component_columns(**selection.store_arguments())
+        record = columns_record(found)
+        record["job_settings"] = _job_setting_columns(found["job_settings"])
+        return record
 
     def export_csv(self, fields: Fields) -> str:
         """Return the trial components of a selection as CSV text, in the query's sort order."""
@@ -354,8 +371,13 @@ class ExperimentsService:
     # -- one trial component ----------------------------------------------------------------
 
     def get_component(self, name: str) -> dict[str, Any]:
-        """Return a trial component with every field."""
-        return component_record(self.store.get_component(name))
+        """Return a trial component with every field, and each of its trials' experiment."""
+        record = component_record(self.store.get_component(name))
+        record["trial_mappings"] = [
+            {"trial": trial["name"], "experiment": trial["experiment_name"]}
+            for trial in self.store.list_trials(component_name=name, sort_by="Name")
+        ]
+        return record
 
     def create_component(self, body: Any) -> dict[str, Any]:
         """Create a trial component; ``trial`` and ``experiment`` add it to an existing trial."""
@@ -411,14 +433,34 @@ class ExperimentsService:
             require_object(changes["tags"], "field 'tags'")
         return changes
 
+    def stop_job(self, name: str) -> dict[str, Any]:
+        """Stop the running local job of a trial component; return the component, Stopping."""
+        return component_record(stop_job(self.store, name))
+
     def delete_component(self, name: str, arguments: QueryArguments) -> None:
         """Delete a trial component; ``force`` removes it from its trials first."""
         fields = QueryFields(arguments)
         reject_unknown(fields, ("force",))
-        self.store.delete_component(name, force_disassociate=fields.flag("force"))
+        try:
+            self.store.delete_component(name, force_disassociate=fields.flag("force"))
+        except ConflictError:
+            # The store's message names the SDK argument; a REST client sets a query parameter.
+            trial_names = self.store.component_parents([name])[name]["trials"]
+            raise ConflictError(
+                f"Trial component {name!r} belongs to trial(s) {', '.join(trial_names)}. Remove "
+                "it from them first, or delete it with the query parameter force=true."
+            ) from None
 
-    def log_metrics(self, name: str, body: Any) -> dict[str, Any]:
-        """Append a batch ``{"metrics": [{name, value, step, timestamp?}, ...]}`` of points."""
+    def log_metrics(
+        self, name: str, body: Any, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Append a batch ``{"metrics": [{name, value, step, timestamp?}, ...]}`` of points.
+
+        A batch sent again with the same ``idempotency_key`` gets the first reply and is not
+        written twice.
+        """
+        if idempotency_key is not None:
+            check_idempotency_key(idempotency_key)
         fields = body_fields(body, required=("metrics",))
         points = fields["metrics"]
         if not isinstance(points, list):
@@ -433,7 +475,7 @@ class ExperimentsService:
             )
         now = time.time()
         batch = [_metric_point(index, point, now) for index, point in enumerate(points)]
-        written = self.store.log_metrics(name, batch)
+        written = self.store.log_metrics(name, batch, idempotency_key=idempotency_key)
         return {"written": written}
 
     def metric_series(self, name: str, arguments: QueryArguments) -> dict[str, Any]:
@@ -497,6 +539,31 @@ class ExperimentsService:
         end = offset + len(items)
         next_cursor = self._cursors.encode(end, fingerprint) if items and end < total else None
         return {"items": items, "total": total, "next_cursor": next_cursor}
+
+
+def check_idempotency_key(key: str) -> None:
+    """Reject an ``Idempotency-Key`` header that is empty, too long or not visible ASCII."""
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+        raise ValidationError(
+            f"Invalid Idempotency-Key header {key[:80]!r}: use 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} "
+            "visible ASCII characters, such as a UUID chosen once per batch."
+        )
+
+
+def _job_setting_columns(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
+    """Return ``[{name, type}]`` of job setting keys, ``mixed`` where components disagree.
+
+    A null value says nothing about the key's type, so it counts only for keys that are null
+    on every component.
+    """
+    types: dict[str, set[str]] = {}
+    for key, json_type in pairs:
+        types.setdefault(key, set()).add(json_type)
+    columns = []
+    for key, found in sorted(types.items()):
+        known = found - {"null"} or found
+        columns.append({"name": key, "type": known.pop() if len(known) == 1 else "mixed"})
+    return columns
 
 
 def _metric_point(index: int, point: Any, now: float) -> tuple[str, float, int, float]:

@@ -205,3 +205,21 @@ change_events = sa.Table(
     sa.Column("action", sa.String(16), nullable=False),
     sa.Column("created_at", sa.Double, nullable=False),
 )
+
+# Idempotency keys of metric batches: a client that retries a batch sends the same key, and a
+# key found here gets the stored result instead of a second write. Each row is written in the
+# transaction of its batch and deleted with its trial component.
+metric_batch_keys = sa.Table(
+    "metric_batch_keys",
+    metadata,
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column(
+        "component_id",
+        sa.Integer,
+        sa.ForeignKey("trial_components.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("written", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+)

@@ -18,6 +18,7 @@ become correlated ``EXISTS`` subqueries that the primary keys and indexes serve.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -540,13 +541,19 @@ def order_by(
             direction(CodePointText(parameter.c.string_value)),
             *tie_breakers,
         ], join_parameter
+    if resource == "component":
+        derived = _derived_component_sort(key, descending)
+        if derived is not None:
+            clauses, add_joins = derived
+            return [*clauses, *tie_breakers], add_joins
     plain_column = compiler.columns.get(key.lower())
     if plain_column is None:
         raise ValidationError(
             f"Invalid sort key {key!r} for {resource}s: use one of "
             f"{', '.join(sorted(compiler.columns))}"
             + (
-                ", metrics.<name>.<statistic> or parameters.<name>."
+                ", trial, experiment, duration, metrics.<name>.<statistic>, parameters.<name>, "
+                "input_artifacts.<name> or output_artifacts.<name>."
                 if resource == "component"
                 else "."
             )
@@ -555,6 +562,83 @@ def order_by(
     if isinstance(plain_column.type, sa.String):
         sorted_column = CodePointText(plain_column)
     return [plain_column.is_(None), direction(sorted_column), *tie_breakers], lambda select: select
+
+
+def _derived_component_sort(
+    key: str, descending: bool
+) -> tuple[list[Any], Callable[[sa.Select[Any]], sa.Select[Any]]] | None:
+    """Return the ORDER BY clauses (without tie breakers) and joins of a derived sort key.
+
+    The keys are ``trial`` and ``experiment`` (the first name by code point of the component's
+    trials, or of their experiments), ``duration`` (``end_time - start_time``; for a component
+    InProgress or Stopping without end time, the time from start until the query runs), and
+    ``input_artifacts.<name>`` / ``output_artifacts.<name>`` (the artifact's value as text).
+    Missing values sort last in both directions. Returns None for any other key.
+    """
+
+    def direction(value: Any) -> Any:
+        return value.desc() if descending else value.asc()
+
+    def no_join(select: sa.Select[Any]) -> sa.Select[Any]:
+        return select
+
+    lowered = key.lower()
+    if lowered in ("trial", "experiment"):
+        name = _first_parent_name(trials.c.name if lowered == "trial" else experiments.c.name)
+        return [name.is_(None), direction(CodePointText(name))], no_join
+    if lowered == "duration":
+        duration = _duration(time.time())
+        return [duration.is_(None), direction(duration)], no_join
+
+    prefix, _, artifact_name = key.partition(".")
+    kind = {"input_artifacts": "input", "output_artifacts": "output"}.get(prefix.lower())
+    if kind is None or not artifact_name:
+        return None
+    artifact = artifacts.alias("sort_artifact")
+
+    def join_artifact(select: sa.Select[Any]) -> sa.Select[Any]:
+        return select.outerjoin(
+            artifact,
+            sa.and_(
+                artifact.c.component_id == trial_components.c.id,
+                artifact.c.kind == kind,
+                artifact.c.name == artifact_name,
+            ),
+        )
+
+    return [
+        artifact.c.value.is_(None),
+        direction(CodePointText(artifact.c.value)),
+    ], join_artifact
+
+
+def _first_parent_name(column: sa.ColumnElement[str]) -> sa.ColumnElement[Any]:
+    """Return the first name by code point of a component's trials or experiments, or NULL."""
+    return (
+        sa.select(sa.func.min(CodePointText(column)))
+        .select_from(
+            trial_component_links.join(
+                trials, trials.c.id == trial_component_links.c.trial_id
+            ).join(experiments, experiments.c.id == trials.c.experiment_id)
+        )
+        .where(trial_component_links.c.component_id == trial_components.c.id)
+        .correlate(trial_components)
+        .scalar_subquery()
+    )
+
+
+def _duration(now: float) -> sa.ColumnElement[Any]:
+    """Return a component's duration in seconds, as the table's Duration column shows it."""
+    start, end = trial_components.c.start_time, trial_components.c.end_time
+    return sa.case(
+        (start.is_(None), sa.null()),
+        (end.is_not(None), end - start),
+        (
+            trial_components.c.status.in_(("InProgress", "Stopping")),
+            sa.literal(now, sa.Float) - start,
+        ),
+        else_=sa.null(),
+    )
 
 
 def is_descending(sort_order: str | None, default: bool) -> bool:

@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..errors import ConflictError, NotFoundError, ValidationError
@@ -52,6 +53,7 @@ from .schema import (
     MAX_SOURCE_TYPE_LENGTH,
     change_events,
     experiments,
+    metric_batch_keys,
     metric_points,
     metric_summaries,
     trial_component_links,
@@ -1468,7 +1470,9 @@ class TrackingStore:
         read, with ``SELECT DISTINCT`` over the selected ids, so the cost does not grow with
         the number of metric points. Returns sorted ``(name, value_type)`` pairs under
         ``"parameters"`` (a name appears once per value type it has), ``(name, "")`` pairs under
-        ``"metrics"`` and ``(name, kind)`` pairs under ``"artifacts"``.
+        ``"metrics"``, ``(name, kind)`` pairs under ``"artifacts"``, and ``(key, JSON type)``
+        pairs under ``"job_settings"``, the type being ``number``, ``string``, ``boolean``,
+        ``array``, ``object`` or ``null`` (read by the database's JSON functions).
         """
         known = {
             "names",
@@ -1503,12 +1507,37 @@ class TrackingStore:
             "artifacts": sa.select(artifacts_table.c.name, artifacts_table.c.kind)
             .where(artifacts_table.c.component_id.in_(selected))
             .distinct(),
+            "job_settings": self._job_setting_keys(selected),
         }
         with self._read() as connection:
             return {
                 key: sorted((str(name), str(kind)) for name, kind in connection.execute(query))
                 for key, query in queries.items()
             }
+
+    def _job_setting_keys(self, selected: sa.Select[Any]) -> sa.Select[Any]:
+        """Return a query of the distinct (key, JSON type) pairs of the selected job settings."""
+        settings = trial_components.c.job_settings
+        json_type: sa.ColumnElement[Any]
+        if self.dialect == "postgresql":
+            entries = sa.func.jsonb_each(sa.cast(settings, JSONB)).table_valued("key", "value")
+            json_type = sa.func.jsonb_typeof(entries.c.value)
+        else:
+            entries = sa.func.json_each(settings).table_valued("key", "type")
+            # SQLite's json_each types, mapped to the JSON names that jsonb_typeof returns.
+            json_type = sa.case(
+                (entries.c.type.in_(("integer", "real")), "number"),
+                (entries.c.type.in_(("true", "false")), "boolean"),
+                (entries.c.type == "text", "string"),
+                else_=entries.c.type,
+            )
+        return (
+            sa.select(entries.c.key, json_type)
+            .select_from(trial_components)
+            .join(entries, sa.true())
+            .where(trial_components.c.id.in_(selected), settings.is_not(None))
+            .distinct()
+        )
 
     def _load_components(
         self, connection: sa.Connection, ids: list[int], include: set[str]
@@ -1584,7 +1613,12 @@ class TrackingStore:
     # -- metrics ----------------------------------------------------------------------------
 
     def log_metrics(
-        self, component_name: str, points: Sequence[MetricPoint], *, checked: bool = False
+        self,
+        component_name: str,
+        points: Sequence[MetricPoint],
+        *,
+        checked: bool = False,
+        idempotency_key: str | None = None,
     ) -> int:
         """Append metric points to a component and update its summaries, in one transaction.
 
@@ -1592,6 +1626,10 @@ class TrackingStore:
         With ``checked`` the caller vouches that every name, value (a float) and step is
         already valid, as :class:`~jupyter_experiments.Tracker` checks them when a point is
         logged. The store then skips its own checks, which would take about a sixth of the time.
+
+        With ``idempotency_key`` the key is recorded in the same transaction, and a batch whose
+        key is already recorded for this component writes nothing and returns the count of its
+        first write. A key recorded for another component raises :class:`ConflictError`.
         """
         if len(points) > MAX_METRIC_BATCH:
             raise ValidationError(
@@ -1620,10 +1658,18 @@ class TrackingStore:
         if not by_name:
             return 0
 
-        def work(connection: sa.Connection) -> None:
+        def work(connection: sa.Connection) -> int:
             component_id = self._id_of(
                 connection, trial_components, component_name, "trial component", "update"
             )
+            if idempotency_key is not None:
+                # The component's row lock, taken above, makes a retry of the same batch wait
+                # for the first attempt's commit and then find its key.
+                applied = self._applied_batch(
+                    connection, idempotency_key, component_id, component_name
+                )
+                if applied is not None:
+                    return applied
             self._insert_points(connection, component_id, points)
             self._merge_summaries(connection, component_id, by_name)
             connection.execute(
@@ -1631,10 +1677,49 @@ class TrackingStore:
                 .where(trial_components.c.id == component_id)
                 .values(modified_at=_now())
             )
+            if idempotency_key is not None:
+                try:
+                    connection.execute(
+                        metric_batch_keys.insert().values(
+                            key=idempotency_key,
+                            component_id=component_id,
+                            written=len(points),
+                            created_at=time.time(),
+                        )
+                    )
+                except IntegrityError:
+                    raise ConflictError(
+                        f"Idempotency key {idempotency_key!r} is already used by a metric batch "
+                        "of another trial component. Send a new key for each batch."
+                    ) from None
             self._record_change(connection, "component", component_name, "metrics")
+            return len(points)
 
-        self._write(work, f"log metrics to {component_name}")
-        return len(points)
+        return self._write(work, f"log metrics to {component_name}")
+
+    @staticmethod
+    def _applied_batch(
+        connection: sa.Connection, key: str, component_id: int, component_name: str
+    ) -> int | None:
+        """Return the count written by the batch recorded under ``key``, or None if none is."""
+        row = connection.execute(
+            sa.select(metric_batch_keys.c.component_id, metric_batch_keys.c.written).where(
+                metric_batch_keys.c.key == key
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.component_id != component_id:
+            raise ConflictError(
+                f"Idempotency key {key!r} is already used by a metric batch of another trial "
+                "component. Send a new key for each batch."
+            )
+        log.info(
+            "Metric batch %s to trial component %s was already written; not writing it again",
+            key,
+            component_name,
+        )
+        return int(row.written)
 
     def _insert_points(
         self,
@@ -1899,6 +1984,65 @@ class TrackingStore:
         return self._write(work, "prune change events")
 
     # -- jobs -------------------------------------------------------------------------------
+
+    def set_job_status(
+        self,
+        name: str,
+        status: str,
+        *,
+        expected: Sequence[str],
+        status_message: str | None = None,
+        end_time: float | None = None,
+    ) -> str | None:
+        """Set a job's status (also in its job settings) if the stored status is in ``expected``.
+
+        The check and the change run in one transaction on the locked row, so two processes
+        that end the same job cannot overwrite each other's final status. Returns the status
+        stored before; when it is not in ``expected``, nothing changes. Raises
+        :class:`NotFoundError` if the trial component does not exist.
+        """
+        check_status(status)
+        status_message = _check_storable(
+            check_text(status_message, "status message"), "status message"
+        )
+        end_time = _check_time(end_time, "end time")
+
+        def work(connection: sa.Connection) -> str | None:
+            row = connection.execute(
+                _with_row_lock(
+                    sa.select(
+                        trial_components.c.id,
+                        trial_components.c.status,
+                        trial_components.c.job_settings,
+                    ).where(trial_components.c.name == name),
+                    "update",
+                )
+            ).first()
+            if row is None:
+                self._id_of(connection, trial_components, name, "trial component")
+                return None
+            previous: str | None = row.status
+            if previous not in expected:
+                return previous
+
+            settings = json.loads(row.job_settings) if row.job_settings else {}
+            settings["status"] = status
+            values: dict[str, Any] = {
+                "modified_at": _now(),
+                "status": status,
+                "job_settings": self._encode_job_settings(settings),
+            }
+            if status_message is not None:
+                values["status_message"] = status_message
+            if end_time is not None:
+                values["end_time"] = end_time
+            connection.execute(
+                trial_components.update().where(trial_components.c.id == row.id).values(**values)
+            )
+            self._record_change(connection, "component", name, "updated")
+            return previous
+
+        return self._write(work, f"set the status of job {name} to {status}")
 
     def running_components(self, source_type: str) -> list[dict[str, Any]]:
         """Return components of ``source_type`` whose status is InProgress or Stopping."""

@@ -15,7 +15,7 @@ from tornado.httpclient import HTTPClientError
 from tornado.routing import PathMatches, Rule
 from traitlets.config import Config
 
-from jupyter_experiments.server.handlers import ROUTES
+from jupyter_experiments.server.handlers import ROUTES, NotFoundHandler
 
 # OPTIONS is jupyter_server's CORS preflight, which it leaves unauthenticated on purpose.
 VERBS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
@@ -56,8 +56,9 @@ def requests_of(app: web.Application) -> list[tuple[str, str]]:
         for path, handler in extension_routes(app)
         for verb in implemented_verbs(handler)
     ]
-    # Every route of the route table is registered, so no route escapes the checks below.
-    assert len({path for _, path in found}) == len(ROUTES)
+    # Every route of the route table and the JSON 404 fallback are registered, so no route
+    # escapes the checks below.
+    assert len({path for _, path in found}) == len(ROUTES) + 1
     return found
 
 
@@ -129,7 +130,7 @@ async def test_websocket_needs_credentials(jp_ws_fetch: Any) -> None:
 
 def test_every_verb_has_auth_decorators() -> None:
     # The wrappers' own code objects show which decorators a verb went through.
-    for _, handler in ROUTES:
+    for _, handler in [*ROUTES, ("", NotFoundHandler)]:
         for verb in implemented_verbs(handler):
             wrappers = set()
             function: Any = getattr(handler, verb.lower())

@@ -269,6 +269,7 @@ async def test_columns_endpoint(api: Request, runs: TrackingStore) -> None:
         "parameters": [{"name": "lr", "type": "mixed"}, {"name": "optimizer", "type": "string"}],
         "metrics": [{"name": "loss"}],
         "artifacts": [{"name": "model", "kind": "output"}],
+        "job_settings": [],
     }
 
 
@@ -295,6 +296,26 @@ async def test_component_get(api: Request, runs: TrackingStore) -> None:
 
     assert response.code == 200
     assert payload(response)["parameters"]["optimizer"] == "adam"
+
+
+async def test_component_get_trial_mappings(api: Request, runs: TrackingStore) -> None:
+    # A component shared by trials of two experiments, as a preprocessing step often is
+    runs.create_experiment("cifar")
+    runs.create_trial("t3", "cifar")
+    runs.associate("t3", "a")
+
+    response = await api("GET", "trial-components/a")
+
+    assert payload(response)["trial_mappings"] == [
+        {"trial": "t1", "experiment": "mnist"},
+        {"trial": "t3", "experiment": "cifar"},
+    ]
+
+
+async def test_component_get_unassigned_mappings(api: Request, runs: TrackingStore) -> None:
+    response = await api("GET", "trial-components/u")
+
+    assert payload(response)["trial_mappings"] == []
 
 
 async def test_component_get_missing(api: Request) -> None:

@@ -140,3 +140,23 @@ def test_invalid_setting_skips_extension(
         "jupyter_experiments.server is not loaded: Invalid JupyterExperiments.max_metric_batch "
         "0: set it to a number of points from 1 to 100000."
     ]
+
+
+def test_tracking_uri_ignored_by_server(
+    jp_configurable_serverapp: Any,
+    extension_log: pytest.LogCaptureFixture,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given: the notebooks' environment names a tracking server, and the Jupyter server that
+    # runs them has no db_url of its own
+    database = tmp_path / "env" / "store.db"
+    monkeypatch.setenv("JUPYTER_EXPERIMENTS_TRACKING_URI", "http://127.0.0.1:9/")
+    monkeypatch.setenv("JUPYTER_EXPERIMENTS_DB_URL", f"sqlite:///{database}")
+
+    # When
+    jp_configurable_serverapp(config=server_config())
+
+    # Then: the server opens the database instead of sending its writes to that URL
+    started = [r.getMessage() for r in extension_log.records if r.getMessage().startswith("API at")]
+    assert f"store sqlite:///{database}" in started[0]
