@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Dialog, Locator, Page, expect
@@ -25,7 +24,7 @@ from seed_browser import (
     row,
     seed_browser_store,
 )
-from ui_support import HOSTILE_DISPLAY_NAME, LabServer, running_lab
+from ui_support import HOSTILE_DISPLAY_NAME, LabServer, running_lab, save_screenshots
 
 UNASSIGNED_LABEL = "Unassigned trial components"
 
@@ -99,6 +98,7 @@ def sort_by(panel: Locator, column: str, direction: str) -> None:
 def test_home_lists_experiments(panel: Locator) -> None:
     expect(row(panel, MNIST)).to_be_visible()
     expect(row(panel, FASHION)).to_be_visible()
+    save_screenshots(panel.page, "home")
 
 
 def test_home_shows_description(panel: Locator) -> None:
@@ -128,6 +128,7 @@ def test_drill_down_lists_trials(panel: Locator) -> None:
     expect(breadcrumbs(panel)).to_have_text(f"Home›{MNIST}")
     for trial in MNIST_TRIALS:
         expect(row(panel, trial)).to_be_visible()
+    save_screenshots(panel.page, "trials")
 
 
 def test_trial_shows_component_count(panel: Locator) -> None:
@@ -148,6 +149,7 @@ def test_drill_down_lists_components(panel: Locator) -> None:
     expect(breadcrumbs(panel)).to_have_text(f"Home›{MNIST}›cnn-2")
     expect(row(panel, "Training cnn-2")).to_be_visible()
     expect(row(panel, SHARED_DISPLAY_NAME)).to_be_visible()
+    save_screenshots(panel.page, "components")
 
 
 def test_component_shows_status(panel: Locator) -> None:
@@ -268,6 +270,7 @@ def test_filter_hides_other_rows(panel: Locator) -> None:
 
     expect(row(panel, "cnn-2")).to_have_count(0)
     assert row_names(panel) == ["cnn-16"]
+    save_screenshots(panel.page, "filtered")
 
 
 def test_filter_without_match_says_so(panel: Locator) -> None:
@@ -388,42 +391,20 @@ def test_lab_logs_no_error(panel: Locator) -> None:
     assert json.loads(recorded) == []
 
 
-def test_screenshots_light_and_dark(
-    panel: Locator, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_screenshots_light_and_dark(panel: Locator) -> None:
     # Given a trial list with two selected rows and the focus on an unselected one
-    page = panel.page
-    folder = tmp_path_factory.mktemp("browser-screenshots")
     browse_to(panel, MNIST)
     sort_by(panel, "Name", "ascending")
     row(panel, "cnn-4").click()
     row(panel, "cnn-16").click(modifiers=["Control"])
     row(panel, "cnn-32").click(modifiers=["Control"])
     row(panel, "cnn-32").click(modifiers=["Control"])
-    paths: list[Path] = []
+    grid(panel).focus()
 
-    # When the page is captured in the light theme, then in the dark one
-    for theme, name in (("JupyterLab Light", "light"), ("JupyterLab Dark", "dark")):
-        page.evaluate(
-            "theme => window.jupyterapp.commands.execute('apputils:change-theme', { theme })",
-            theme,
-        )
-        expect(page.locator("body")).to_have_attribute(
-            "data-jp-theme-light", "true" if name == "light" else "false"
-        )
-        # A theme change shows a splash screen until the theme's CSS is loaded.
-        expect(page.locator("#jupyterlab-splash")).to_have_count(0)
-        grid(panel).focus()
-        path = folder / f"experiments-browser-{name}.png"
-        page.screenshot(path=path)
-        paths.append(path)
-    page.evaluate(
-        "() => window.jupyterapp.commands.execute("
-        "'apputils:change-theme', { theme: 'JupyterLab Light' })"
-    )
+    # When the page is captured in the dark theme, then in the light one
+    paths = save_screenshots(panel.page, "selection")
 
     # Then both files are PNG images
-    with capsys.disabled():
-        print(f"\nScreenshots of the Experiments sidebar: {', '.join(map(str, paths))}")
+    assert [path.name for path in paths] == ["selection-dark.png", "selection-light.png"]
     for path in paths:
         assert path.read_bytes().startswith(b"\x89PNG")

@@ -2,15 +2,21 @@
 
 The component under test is the Training component of trial ``cnn-10``: a real local
 ``Estimator`` job that ran a one-second Python script printing metric lines, so its log,
-job settings and host parameters come from the job itself (see ``seed_table.py``).
+job settings and host parameters come from the job itself (see ``seed_table.py``). The Stop job
+tests start their own jobs in a child process that writes to the Lab's store.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 import sys
 import textwrap
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,12 +31,53 @@ from seed_table import (
     seed_table_store,
     trial_name,
 )
-from ui_support import LabServer, open_lab, running_lab
+from ui_support import LabServer, open_lab, running_lab, save_screenshots
 
+from jupyter_experiments import Experiment, Trial
 from jupyter_experiments.jobs import Estimator
-from jupyter_experiments.sdk._store import get_store
+from jupyter_experiments.sdk._store import get_store, reset_stores
+from jupyter_experiments.sdk.artifacts import ARTIFACT_ROOT_ENV
 
 DESCRIBE = "jupyter-experiments:describe"
+
+#: The second experiment of the trial-mapping test, and its trial.
+OTHER_EXPERIMENT = "fashion-demo"
+OTHER_TRIAL = "fashion-baseline"
+
+#: A job that prints a metric line every 0.2 s for a minute, long enough to be stopped.
+ENDLESS_SCRIPT = textwrap.dedent(
+    """\
+    import time
+
+    for step in range(300):
+        print(f"step {step}: loss: {1.0 / (step + 1)};", flush=True)
+        time.sleep(0.2)
+    """
+)
+
+#: Runs ENDLESS_SCRIPT as an Estimator job (argv: script, store URL), prints the trial
+#: component's name, then the job's final status once it has ended.
+JOB_RUNNER = textwrap.dedent(
+    """\
+    import sys
+
+    from jupyter_experiments.jobs import Estimator
+
+    estimator = Estimator(
+        entry_point=sys.argv[1],
+        metric_definitions=[{"Name": "train:loss", "Regex": r"loss: (.*?);"}],
+        python=sys.executable,
+        base_job_name="endless-job",
+        store=sys.argv[2],
+    )
+    job = estimator.fit(wait=False, logs=False)
+    print(job.trial_component_name, flush=True)
+    print(job.wait(), flush=True)
+    """
+)
+
+#: Seconds the job runner may take to end once its job was stopped.
+RUNNER_EXIT_TIMEOUT_S = 30
 
 #: A job that prints a line every 0.4 s for about three seconds.
 SLOW_SCRIPT = textwrap.dedent(
@@ -176,12 +223,46 @@ def test_metric_chart_container(lab: OpenedDescribe) -> None:
     expect(charts.first).to_have_attribute("data-metric", "test:accuracy")
 
 
-def test_input_artifact_link(lab: OpenedDescribe) -> None:
-    link = lab.section("artifacts").locator("tr[data-artifact='training'] a")
+def test_remote_artifact_plain_text(lab: OpenedDescribe) -> None:
+    cell = lab.section("artifacts").locator("tr[data-artifact='training'] td").first
 
-    expect(link).to_have_attribute("href", DATASET_URL)
-    expect(link).to_have_attribute("rel", "noopener noreferrer")
-    expect(link).to_have_text(DATASET_URL)
+    expect(cell).to_have_text(DATASET_URL)
+    expect(cell.locator("a")).to_have_count(0)
+    expect(cell.locator("button")).to_have_count(0)
+
+
+def preprocessing_of(lab: OpenedDescribe, channels: int) -> str:
+    """Return the name of the Preprocessing component of trial ``cnn-<channels>``."""
+    components = Trial.load(trial_name(channels), store=lab.db_url).list_trial_components()
+    return next(
+        component.trial_component_name
+        for component in components
+        if component.trial_component_name.startswith("preprocessing")
+    )
+
+
+def test_artifact_outside_root(lab: OpenedDescribe) -> None:
+    describe(lab.page, preprocessing_of(lab, JOB_CHANNELS))
+    cell = lab.section("artifacts").locator("tr[data-artifact='raw'] td").first
+    value = cell.locator(".jp-DescribeComponent-localPath")
+
+    expect(value).to_have_text("file:///data/mnist/raw")
+    expect(value).to_have_attribute("title", re.compile("outside the Jupyter server root"))
+    expect(cell.locator("button")).to_have_count(0)
+    describe(lab.page, lab.job_component)
+
+
+def test_artifact_opens_file_browser(lab: OpenedDescribe) -> None:
+    row = lab.section("artifacts").locator("[data-artifacts='output'] tr[data-artifact='log']")
+    button = row.get_by_role("button")
+    expect(button).to_have_attribute("data-path", re.compile(r"^artifacts/.+/job\.log$"))
+    path = button.get_attribute("data-path") or ""
+
+    button.click()
+
+    selected = lab.page.locator("#filebrowser .jp-DirListing-item.jp-mod-selected")
+    expect(selected).to_have_text(re.compile(r"job\.log"))
+    expect(lab.page.locator("#filebrowser .jp-BreadCrumbs")).to_contain_text(path.split("/")[-2])
 
 
 def test_artifact_text_not_html(lab: OpenedDescribe) -> None:
@@ -214,6 +295,48 @@ def test_log_tail_shown(lab: OpenedDescribe) -> None:
     expect(log).to_contain_text("Training done")
 
 
+def mapping_rows(lab: OpenedDescribe) -> Locator:
+    """Return the rows of the Trial mappings section."""
+    return lab.section("trial-mappings").locator("tbody tr")
+
+
+def test_trial_mappings_listed(lab: OpenedDescribe) -> None:
+    rows = mapping_rows(lab)
+
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td")).to_have_text([trial_name(JOB_CHANNELS), EXPERIMENT])
+
+
+def test_trial_mapping_opens_list(lab: OpenedDescribe) -> None:
+    tabs = lab.page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab")
+    trial = trial_name(JOB_CHANNELS)
+
+    mapping_rows(lab).first.get_by_role("button", name=trial).click()
+    expect(tabs.filter(has_text=re.compile(rf"^{trial}$"))).to_have_count(1)
+    describe(lab.page, lab.job_component)
+    mapping_rows(lab).first.get_by_role("button", name=EXPERIMENT).click()
+    expect(tabs.filter(has_text=re.compile(rf"^{EXPERIMENT}$"))).to_have_count(1)
+
+    describe(lab.page, lab.job_component)
+    expect(lab.view.locator(".jp-DescribeComponent-title")).to_have_text("Training")
+
+
+def test_mappings_two_experiments(lab: OpenedDescribe) -> None:
+    preprocessing = preprocessing_of(lab, 2)
+    other = Experiment.create(OTHER_EXPERIMENT, store=lab.db_url)
+    other.create_trial(trial_name=OTHER_TRIAL).add_trial_component(preprocessing)
+    reset_stores()
+
+    describe(lab.page, preprocessing)
+
+    expect(mapping_rows(lab).locator("td")).to_have_text(
+        [trial_name(2), EXPERIMENT, OTHER_TRIAL, OTHER_EXPERIMENT]
+    )
+    lab.section("trial-mappings").scroll_into_view_if_needed()
+    save_screenshots(lab.page, "two-experiments")
+    describe(lab.page, lab.job_component)
+
+
 def test_sections_collapse(lab: OpenedDescribe) -> None:
     section = lab.section("job-settings")
 
@@ -223,13 +346,14 @@ def test_sections_collapse(lab: OpenedDescribe) -> None:
     expect(section.locator("table")).to_be_visible()
 
 
-def test_screenshot(lab: OpenedDescribe) -> None:
-    path = lab.folder / "describe.png"
+def test_screenshots(lab: OpenedDescribe) -> None:
     lab.view.evaluate("node => node.scrollTo(0, 0)")
-    lab.page.screenshot(path=path)
-    print(f"Screenshot: {path}")
+    top = save_screenshots(lab.page, "header")
+    lab.section("artifacts").scroll_into_view_if_needed()
+    artifacts = save_screenshots(lab.page, "artifacts")
 
-    assert path.stat().st_size > 0
+    for path in top + artifacts:
+        assert path.read_bytes().startswith(b"\x89PNG")
 
 
 def test_stages_switch(lab: OpenedDescribe) -> None:
@@ -281,3 +405,102 @@ def test_running_job_refreshes(lab: OpenedDescribe) -> None:
     finally:
         job.wait(timeout=30)
         get_store(lab.db_url).dispose()
+
+
+@contextmanager
+def endless_job(lab: OpenedDescribe) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Start ENDLESS_SCRIPT as a job in a child process; yield its trial component and process."""
+    folder = lab.folder / "endless"
+    folder.mkdir(exist_ok=True)
+    script = folder / "endless.py"
+    script.write_text(ENDLESS_SCRIPT, encoding="utf-8")
+    runner = folder / "runner.py"
+    runner.write_text(JOB_RUNNER, encoding="utf-8")
+    env = {**os.environ, ARTIFACT_ROOT_ENV: str(lab.folder / "lab" / "artifacts")}
+    with subprocess.Popen(
+        [sys.executable, str(runner), str(script), lab.db_url],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            name = process.stdout.readline().strip()
+            assert name, f"The job runner exited with code {process.wait()} before its job started."
+            yield name, process
+        finally:
+            if process.poll() is None:
+                # NOTE: killing the runner leaves its training process to end on its own (60 s).
+                process.kill()
+
+
+def stop_button(lab: OpenedDescribe) -> Locator:
+    """Return the Stop job button of the describe view's header."""
+    return lab.view.locator(".jp-DescribeComponent-titleBar").get_by_role("button")
+
+
+def stop_through_api(lab: OpenedDescribe, name: str) -> int:
+    """Stop a job with the REST API, as another client would; return the HTTP status."""
+    request = urllib.request.Request(
+        f"{lab.server.url}experiments/api/trial-components/{name}/stop",
+        method="POST",
+        headers={"Authorization": f"token {lab.server.token}"},
+    )
+    # The URL is the loopback server that the fixture started.
+    with urllib.request.urlopen(request, timeout=10) as response:
+        json.load(response)
+        return int(response.status)
+
+
+def test_stop_job(lab: OpenedDescribe) -> None:
+    with endless_job(lab) as (name, process):
+        describe(lab.page, name)
+        expect(fact(lab, "Status")).to_have_text("InProgress")
+        expect(lab.section("logs").locator(".jp-DescribeComponent-log")).to_contain_text("step 0")
+
+        stop_button(lab).click()
+        dialog = lab.page.locator(".jp-Dialog")
+        expect(dialog).to_contain_text("Stop the job of Training?")
+        save_screenshots(lab.page, "confirm")
+        dialog.get_by_role("button", name="Stop job").click()
+
+        expect(fact(lab, "Status")).to_have_text(re.compile("^Stopped"), timeout=20_000)
+        expect(stop_button(lab)).to_have_count(0)
+        save_screenshots(lab.page, "stopped")
+        assert process.stdout is not None
+        assert process.wait(timeout=RUNNER_EXIT_TIMEOUT_S) == 0
+        assert process.stdout.read().strip() == "Stopped"
+
+
+def test_stop_cancelled(lab: OpenedDescribe) -> None:
+    with endless_job(lab) as (name, _process):
+        describe(lab.page, name)
+        expect(fact(lab, "Status")).to_have_text("InProgress")
+
+        stop_button(lab).click()
+        lab.page.locator(".jp-Dialog").get_by_role("button", name="Cancel").click()
+
+        expect(lab.page.locator(".jp-Dialog")).to_have_count(0)
+        expect(fact(lab, "Status")).to_have_text("InProgress")
+        assert stop_through_api(lab, name) == 202
+
+
+def test_stop_refused_shows_message(lab: OpenedDescribe) -> None:
+    with endless_job(lab) as (name, process):
+        describe(lab.page, name)
+        expect(fact(lab, "Status")).to_have_text("InProgress")
+        stop_button(lab).click()
+        dialog = lab.page.locator(".jp-Dialog")
+        expect(dialog).to_contain_text("Stop the job of Training?")
+
+        # Another client stops the job while the confirmation is open, so the server refuses.
+        assert stop_through_api(lab, name) == 202
+        dialog.get_by_role("button", name="Stop job").click()
+
+        error = lab.page.locator(".jp-Dialog")
+        expect(error).to_contain_text("Could not stop the job of Training")
+        expect(error).to_contain_text(f"Job '{name}'")
+        save_screenshots(lab.page, "error")
+        error.get_by_role("button", name="Close").click()
+        expect(fact(lab, "Status")).to_have_text(re.compile("^Stopped"), timeout=20_000)
+        process.wait(timeout=RUNNER_EXIT_TIMEOUT_S)

@@ -214,3 +214,49 @@ def running_lab(folder: Path, db_url: str) -> Iterator[LabServer]:
         yield server
     finally:
         stop_server(process)
+
+
+#: Folder of the step screenshots, which CI keeps as a build artifact.
+SCREENSHOTS_DIR = Path(__file__).parent / "artifacts"
+
+#: The themes each step is captured in, by the file name suffix.
+SCREENSHOT_THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+#: Switches the theme and resolves once the page shows it.
+_CHANGE_THEME_JS = """async (theme) => {
+  await window.jupyterapp.commands.execute('apputils:change-theme', { theme });
+  const started = performance.now();
+  // A theme change shows a splash screen until the theme's CSS is loaded.
+  const shown = () =>
+    document.body.dataset.jpThemeName === theme &&
+    document.getElementById('jupyterlab-splash') === null;
+  while (!shown()) {
+    if (performance.now() - started > 10000) {
+      throw new Error(`Theme ${theme} did not finish loading within 10 s.`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  // Let the new theme's styles paint before the screenshot.
+  await new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+}"""
+
+
+def save_screenshots(page: Page, step: str) -> list[Path]:
+    """Save the page in the light and the dark theme, and return the files.
+
+    The files are ``artifacts/<test>/<step>-light.png`` and ``<step>-dark.png``, where ``<test>``
+    is the name of the running test. The page is left in the light theme.
+    """
+    current = os.environ.get("PYTEST_CURRENT_TEST", "outside-pytest")
+    test = current.split("::")[-1].split(" ")[0].split("[")[0]
+    folder = SCREENSHOTS_DIR / test
+    folder.mkdir(parents=True, exist_ok=True)
+
+    paths = []
+    # Dark first, so that the page ends in the light theme the tests expect.
+    for suffix in ("dark", "light"):
+        page.evaluate(_CHANGE_THEME_JS, SCREENSHOT_THEMES[suffix])
+        path = folder / f"{step}-{suffix}.png"
+        page.screenshot(path=path)
+        paths.append(path)
+    return paths

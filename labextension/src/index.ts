@@ -8,12 +8,14 @@
 import { JupyterFrontEndPlugin } from '@jupyterlab/application';
 
 import { browserPlugin, livePlugin } from './plugins/browser';
+import { chartPlugin } from './plugins/chart';
 import { tablePlugin } from './plugins/table';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   livePlugin,
   browserPlugin,
-  tablePlugin
+  tablePlugin,
+  chartPlugin
 ];
 
 export default plugins;

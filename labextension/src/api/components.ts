@@ -143,6 +143,11 @@ export interface ITrialComponent {
   experiments?: string[];
 
   /**
+   * Each trial with its experiment; only in the reply for one component.
+   */
+  trial_mappings?: { trial: string; experiment: string }[];
+
+  /**
    * `InProgress`, `Completed`, `Failed`, `Stopping`, `Stopped` or null.
    */
   status?: string | null;
@@ -233,6 +238,13 @@ export interface IComponentColumns {
    * Artifact names with their kind, `input` or `output`.
    */
   artifacts: { name: string; kind: string }[];
+
+  /**
+   * Job setting keys with the JSON type of their values (`number`, `string`,
+   * `boolean`, `array`, `object`, `null`), or `mixed` when components
+   * disagree. Absent from servers older than this field.
+   */
+  job_settings?: { name: string; type: string }[];
 }
 
 /**
@@ -269,6 +281,12 @@ export interface IComponentQuery extends IComponentSelection {
    * The `next_cursor` of the previous page, or absent for the first page.
    */
   cursor?: string;
+
+  /**
+   * The index of the page's first row, 0 to the query's total, in place of
+   * `cursor`: it fetches any page directly.
+   */
+  offset?: number;
 
   /**
    * The column groups or single keys to return; all when absent.

@@ -1,12 +1,14 @@
 /**
  * The model of the describe view of one trial component: its record, the
- * other stages of its trial, its metric series and the tail of its job log.
+ * other stages of its trial, its trial mappings, its metric series and the
+ * tail of its job log; and where an artifact value points.
  */
 
 import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { requestAPI } from '../api';
 import {
   getComponent,
   getLogTail,
@@ -37,6 +39,69 @@ export interface ITrialStage {
    * Its status, or null.
    */
   status: string | null;
+}
+
+/**
+ * A trial that contains the trial component, with the trial's experiment.
+ */
+export interface ITrialMapping {
+  /**
+   * The trial's name.
+   */
+  trial: string;
+
+  /**
+   * The name of the trial's experiment.
+   */
+  experiment: string;
+}
+
+/**
+ * Where an artifact value points, as the describe view shows it.
+ *
+ * - `inside`: a local file or folder below the Jupyter server root; `path` is
+ *   relative to the root, as the file browser takes it (empty for the root).
+ * - `outside`: a local file or folder outside the server root; `path` is the
+ *   absolute path.
+ * - `other`: anything else, such as an `s3://` or `https://` URI or free text.
+ */
+export type ArtifactLocation =
+  | { kind: 'inside'; path: string }
+  | { kind: 'outside'; path: string }
+  | { kind: 'other' };
+
+/**
+ * Return where an artifact value points, relative to the Jupyter server root.
+ *
+ * @param value - The artifact value: a `file://` URI, an absolute path or
+ *   anything else.
+ * @param serverRoot - The absolute path of the server root, as the page
+ *   option `serverRoot` gives it.
+ *
+ * #### Notes
+ * A `file://` URI with a host other than `localhost` is not local. Paths are
+ * compared as text after `.` and `..` are resolved, so a symbolic link that
+ * leads into the root from outside counts as outside.
+ */
+export function artifactLocation(
+  value: string,
+  serverRoot: string
+): ArtifactLocation {
+  const path = Private.localPath(value);
+  const root = Private.localPath(serverRoot);
+  if (path === null) {
+    return { kind: 'other' };
+  }
+  if (root !== null) {
+    if (path === root) {
+      return { kind: 'inside', path: '' };
+    }
+    const prefix = root.endsWith('/') ? root : `${root}/`;
+    if (path.startsWith(prefix)) {
+      return { kind: 'inside', path: path.slice(prefix.length) };
+    }
+  }
+  return { kind: 'outside', path };
 }
 
 /**
@@ -105,6 +170,14 @@ export class DescribeModel implements IDisposable {
   }
 
   /**
+   * The trials that contain the component, each with its experiment, in the
+   * order of the component's `trials`.
+   */
+  get mappings(): readonly ITrialMapping[] {
+    return this._mappings;
+  }
+
+  /**
    * The points of each metric, ordered by step, downsampled to about
    * `DescribeModel.SERIES_POINTS` points.
    */
@@ -156,6 +229,25 @@ export class DescribeModel implements IDisposable {
   }
 
   /**
+   * Whether the component is a local job that `stop()` can stop: its source
+   * type is `local-job` and its status `InProgress`.
+   */
+  get canStop(): boolean {
+    const component = this._component;
+    return (
+      component?.source_type === DescribeModel.LOCAL_JOB_SOURCE &&
+      component.status === 'InProgress'
+    );
+  }
+
+  /**
+   * Whether a stop request is in flight.
+   */
+  get isStopping(): boolean {
+    return this._isStopping;
+  }
+
+  /**
    * Whether the model has been disposed.
    */
   get isDisposed(): boolean {
@@ -171,6 +263,8 @@ export class DescribeModel implements IDisposable {
     }
     this._name = name;
     this._component = null;
+    this._mappings = [];
+    this._mappingsKey = '';
     this._series = {};
     this._log = null;
     this._logError = null;
@@ -207,6 +301,7 @@ export class DescribeModel implements IDisposable {
     this._component = component;
     this._status = 'ready';
     this._error = null;
+    this._updateMappings();
     this._changed.emit();
 
     await Promise.all([
@@ -219,6 +314,42 @@ export class DescribeModel implements IDisposable {
         () => void this.refresh(),
         this._refreshIntervalMs
       );
+    }
+  }
+
+  /**
+   * Ask the server to stop the component's local job, then fetch it again.
+   *
+   * @returns A promise that resolves once the server accepted the request;
+   *   the status becomes `Stopping`, then `Stopped` when the job has ended.
+   * @throws The server's error, such as 409 when the job is not running; the
+   *   caller shows its message.
+   */
+  async stop(): Promise<void> {
+    if (this._isStopping) {
+      return;
+    }
+    const name = this._name;
+    this._isStopping = true;
+    this._changed.emit();
+    try {
+      const component = await requestAPI<ITrialComponent | undefined>(
+        `trial-components/${encodeURIComponent(name)}/stop`,
+        { method: 'POST' },
+        this._serverSettings
+      );
+      if (component && name === this._name && !this._isDisposed) {
+        this._component = component;
+      }
+    } finally {
+      this._isStopping = false;
+      if (!this._isDisposed) {
+        this._changed.emit();
+        // The reply shows `Stopping`; polling reports `Stopped` once the
+        // job's monitor has recorded it. After a refusal the status shown may
+        // be stale, which is why the server refused.
+        void this.refresh();
+      }
     }
   }
 
@@ -272,6 +403,19 @@ export class DescribeModel implements IDisposable {
         this._changed.emit();
       }
     }
+  }
+
+  private _updateMappings(): void {
+    const mappings = this._component?.trial_mappings ?? [];
+    const key = JSON.stringify(mappings);
+    if (key === this._mappingsKey) {
+      return;
+    }
+    this._mappings = mappings.map(({ trial, experiment }) => ({
+      trial,
+      experiment
+    }));
+    this._mappingsKey = key;
   }
 
   private async _fetchSeries(request: number): Promise<void> {
@@ -359,12 +503,15 @@ export class DescribeModel implements IDisposable {
   private _component: ITrialComponent | null = null;
   private _error: string | null = null;
   private _isDisposed = false;
+  private _isStopping = false;
   private _latestRequest = 0;
   private _live: ILiveUpdates | null;
   private _liveTimer = 0;
   private _log: ILogTail | null = null;
   private _logError: string | null = null;
   private _logLines: number;
+  private _mappings: ITrialMapping[] = [];
+  private _mappingsKey = '';
   private _name: string;
   private _refreshIntervalMs: number;
   private _series: Record<string, IMetricPoint[]> = {};
@@ -387,6 +534,12 @@ export namespace DescribeModel {
    * Milliseconds between refreshes of a running component by default.
    */
   export const DEFAULT_REFRESH_INTERVAL_MS = 2000;
+
+  /**
+   * The `source_type` of the trial components of local jobs, which `stop()`
+   * can stop.
+   */
+  export const LOCAL_JOB_SOURCE = 'local-job';
 
   /**
    * Milliseconds to gather live notices before refreshing.
@@ -447,5 +600,56 @@ namespace Private {
       return error.message;
     }
     return String(error);
+  }
+
+  /**
+   * Return a local absolute path with `/` separators and `.` and `..`
+   * resolved, or null when `value` is neither a local `file://` URI nor an
+   * absolute path.
+   */
+  export function localPath(value: string): string | null {
+    let path: string;
+    if (/^file:/i.test(value)) {
+      let url: URL;
+      try {
+        url = new URL(value);
+      } catch {
+        return null;
+      }
+      if (url.hostname !== '' && url.hostname !== 'localhost') {
+        return null;
+      }
+      try {
+        path = decodeURIComponent(url.pathname);
+      } catch {
+        return null;
+      }
+      // file:///C:/data has the path /C:/data.
+      if (/^\/[A-Za-z]:\//.test(path)) {
+        path = path.slice(1);
+      }
+    } else if (value.startsWith('/') || /^[A-Za-z]:[\\/]/.test(value)) {
+      path = value.replace(/\\/g, '/');
+    } else {
+      return null;
+    }
+    return normalize(path);
+  }
+
+  /**
+   * Resolve the `.` and `..` segments and repeated `/` of an absolute path.
+   */
+  function normalize(path: string): string {
+    const [first, ...rest] = path.split('/');
+    const segments: string[] = [];
+    for (const segment of rest) {
+      if (segment === '..') {
+        segments.pop();
+      } else if (segment !== '' && segment !== '.') {
+        segments.push(segment);
+      }
+    }
+    // `first` is '' for a POSIX path and the drive, such as `C:`, on Windows.
+    return `${first}/${segments.join('/')}`;
   }
 }

@@ -853,9 +853,8 @@ export class ComponentTableModel implements IDisposable {
   /**
    * Add job setting columns for keys seen in new rows, and fetch the column
    * names again when a row has a metric, parameter or artifact not known yet.
-   *
-   * NOTE: the columns endpoint lists no job setting keys, so a job setting
-   * column appears only once a row that has the key is loaded.
+   * Job setting keys come from the columns endpoint too; a key first seen in
+   * a loaded row (written since) adds its column here.
    */
   private _noteNewKeys(start: number, end: number): void {
     let newJobKeys = false;
@@ -870,7 +869,7 @@ export class ComponentTableModel implements IDisposable {
       for (const key of Object.keys(row.job_settings ?? {})) {
         if (!this._jobSettingKeys.has(key)) {
           this._jobSettingKeys.add(key);
-          newJobKeys = true;
+          newJobKeys ||= !known(this._found.job_settings ?? [], key);
         }
       }
       if (this._columns.length > 0 && !newNames) {

@@ -165,7 +165,8 @@ export function groupLabels(
  * Build the columns of a selection in their default order.
  *
  * @param found - The names the columns endpoint returned.
- * @param jobSettingKeys - The job setting keys seen in loaded rows.
+ * @param jobSettingKeys - The job setting keys seen in loaded rows, which
+ *   may include keys written after `found` was read.
  * @param trans - The translation bundle of the fixed column titles.
  */
 export function buildColumns(
@@ -215,7 +216,11 @@ export function buildColumns(
       );
     }
   }
-  for (const key of jobSettingKeys) {
+  const keys = new Set([
+    ...(found.job_settings ?? []).map(setting => setting.name),
+    ...jobSettingKeys
+  ]);
+  for (const key of [...keys].sort()) {
     columns.push(named('job_settings', 'job_setting', 'job', key));
   }
   return columns;
@@ -233,6 +238,10 @@ export function sortKeyOf(
   statistic: MetricStatistic
 ): string | null {
   switch (column.kind) {
+    case 'trials':
+      return 'trial';
+    case 'experiments':
+      return 'experiment';
     case 'display_name':
       return 'DisplayName';
     case 'name':
@@ -245,13 +254,18 @@ export function sortKeyOf(
       return 'CreationTime';
     case 'modified':
       return 'LastModifiedTime';
+    case 'duration':
+      return 'duration';
     case 'metric':
       return `metrics.${column.name}.${STATISTIC_NAMES[statistic]}`;
     case 'parameter':
       return `parameters.${column.name}`;
+    case 'input_artifact':
+      return `input_artifacts.${column.name}`;
+    case 'output_artifact':
+      return `output_artifacts.${column.name}`;
     default:
-      // NOTE: the query endpoint cannot sort by trial, experiment, duration,
-      // artifact or job setting.
+      // NOTE: the query endpoint cannot sort by a job setting.
       return null;
   }
 }

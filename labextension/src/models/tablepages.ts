@@ -1,13 +1,13 @@
 /**
  * The rows of a trial component query, fetched page by page as a viewport
- * requests them, with the server's cursor paging.
+ * requests them, each page by its offset.
  */
 
 import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IPage, MAX_PAGE_SIZE } from '../api';
+import { IPage } from '../api';
 import {
   IComponentQuery,
   ITrialComponent,
@@ -18,18 +18,11 @@ import {
  * The rows of one query (selection and sort), cached by page.
  *
  * #### Notes
- * The server pages with opaque cursors that encode an offset and only work
- * for the query they were issued for. To reach page `k` without loading the
- * rows before it, the cache walks the cursor chain with requests that return
- * names only (`columns: ['name']`, up to 1000 rows each). A jump to row 9,000
- * of 10,000 thus costs nine light requests before the page itself.
- * Pages requested last are sent first, at most
+ * Each page is fetched with the query's `offset` field, so a jump to row
+ * 9,000 of 10,000 costs one request, and the pages a viewport needs load in
+ * parallel. Pages requested last are sent first, at most
  * `MAX_CONCURRENT_REQUESTS` at a time, because they are what the viewport
  * shows now.
- *
- * NOTE: a page's cursor comes from the reply for the page before it, so pages
- * in a row load one round trip after another; an `offset` field in the query
- * would let them load in parallel.
  */
 export class ComponentPages implements IDisposable {
   /**
@@ -41,7 +34,6 @@ export class ComponentPages implements IDisposable {
     this._fetch = options.fetch ?? queryComponents;
     this._serverSettings = options.serverSettings;
     this._total = options.total ?? -1;
-    this._cursors.set(0, null);
   }
 
   /**
@@ -79,7 +71,7 @@ export class ComponentPages implements IDisposable {
    *   rejects, because failures are emitted as `error` changes.
    */
   start(): Promise<void> {
-    return this._loadPage(0, true);
+    return this._loadPage(0);
   }
 
   /**
@@ -137,7 +129,7 @@ export class ComponentPages implements IDisposable {
     const loads: Promise<void>[] = [];
     for (let page = first; page <= last; page++) {
       if (!this._pages.has(page)) {
-        loads.push(this._inflight.get(page) ?? this._loadPage(page, false));
+        loads.push(this._inflight.get(page) ?? this._loadPage(page));
       }
     }
     await Promise.all(loads);
@@ -173,7 +165,7 @@ export class ComponentPages implements IDisposable {
         }
       }
     }
-    await Promise.all([...pages].map(page => this._loadPage(page, false)));
+    await Promise.all([...pages].map(page => this._loadPage(page)));
   }
 
   /**
@@ -219,17 +211,17 @@ export class ComponentPages implements IDisposable {
       const newest = [...this._wanted].pop() as number;
       this._wanted.delete(newest);
       if (!this._pages.has(newest)) {
-        void this._loadPage(newest, false);
+        void this._loadPage(newest);
       }
     }
   }
 
-  private _loadPage(page: number, isFirst: boolean): Promise<void> {
+  private _loadPage(page: number): Promise<void> {
     const running = this._inflight.get(page);
     if (running !== undefined) {
       return running;
     }
-    const load = this._fetchPage(page, isFirst).finally(() => {
+    const load = this._fetchPage(page).finally(() => {
       this._inflight.delete(page);
       this._pump();
     });
@@ -237,28 +229,24 @@ export class ComponentPages implements IDisposable {
     return load;
   }
 
-  private async _fetchPage(page: number, isFirst: boolean): Promise<void> {
+  private async _fetchPage(page: number): Promise<void> {
     const offset = page * this._pageSize;
     let reply: IPage<ITrialComponent>;
     try {
-      const cursor = await this._cursorAt(offset);
-      if (cursor === undefined || this._isDisposed) {
-        return;
-      }
       reply = await this._fetch(
-        {
-          ...this._query,
-          limit: this._pageSize,
-          ...Private.cursorField(cursor)
-        },
+        { ...this._query, limit: this._pageSize, offset },
         this._serverSettings
       );
     } catch (error) {
-      if (!isFirst && Private.isCursorError(error)) {
-        // The server restarted or the query changed under the cursor: start
-        // the chain again from the first page.
-        this._cursors.clear();
-        this._cursors.set(0, null);
+      if (this._isDisposed) {
+        return;
+      }
+      if (page > 0 && Private.isOffsetError(error)) {
+        // The query shrank below this page since the total was read: the
+        // first page, always in range, brings the new total, and rows past
+        // it are dropped.
+        void this._loadPage(0);
+        return;
       }
       this._fail(page, error);
       return;
@@ -268,9 +256,6 @@ export class ComponentPages implements IDisposable {
     }
 
     this._failed.delete(page);
-    if (reply.next_cursor !== null) {
-      this._cursors.set(offset + reply.items.length, reply.next_cursor);
-    }
     const previous = this._pages.get(page);
     for (const row of previous ?? []) {
       this._indexes.delete(row.name);
@@ -284,64 +269,6 @@ export class ComponentPages implements IDisposable {
       start: offset,
       end: offset + Math.max(reply.items.length, previous?.length ?? 0)
     });
-  }
-
-  /**
-   * Return the cursor of the page at `offset`: null for the first page,
-   * undefined past the end. Walks are serialized so that two pages never
-   * send the same skip requests.
-   */
-  private async _cursorAt(offset: number): Promise<string | null | undefined> {
-    if (this._cursors.has(offset)) {
-      return this._cursors.get(offset);
-    }
-    // While scrolling, the page before is usually on its way, and its reply
-    // carries this page's cursor: waiting for it saves a skip request.
-    const previous = this._inflight.get(offset / this._pageSize - 1);
-    if (previous !== undefined) {
-      await previous;
-      if (this._cursors.has(offset)) {
-        return this._cursors.get(offset);
-      }
-    }
-    const walk = this._walk.then(() => this._walkTo(offset));
-    this._walk = walk.then(
-      () => undefined,
-      () => undefined
-    );
-    return walk;
-  }
-
-  private async _walkTo(offset: number): Promise<string | null | undefined> {
-    for (;;) {
-      if (this._cursors.has(offset)) {
-        return this._cursors.get(offset);
-      }
-      if (this._isDisposed) {
-        return undefined;
-      }
-      let known = 0;
-      for (const start of this._cursors.keys()) {
-        if (start < offset && start > known) {
-          known = start;
-        }
-      }
-      const limit = Math.min(offset - known, MAX_PAGE_SIZE);
-      const reply = await this._fetch(
-        {
-          ...this._query,
-          limit,
-          columns: ['name'],
-          ...Private.cursorField(this._cursors.get(known) ?? null)
-        },
-        this._serverSettings
-      );
-      this._setTotal(reply.total);
-      if (reply.next_cursor === null) {
-        return undefined;
-      }
-      this._cursors.set(known + reply.items.length, reply.next_cursor);
-    }
   }
 
   private _setTotal(total: number): void {
@@ -374,7 +301,6 @@ export class ComponentPages implements IDisposable {
   }
 
   private _changed = new Signal<this, ComponentPages.IChange>(this);
-  private _cursors = new Map<number, string | null>();
   private _failed = new Set<number>();
   private _fetch: ComponentPages.FetchPage;
   private _indexes = new Map<string, number>();
@@ -386,7 +312,6 @@ export class ComponentPages implements IDisposable {
   private _query: IComponentQuery;
   private _serverSettings: ServerConnection.ISettings | undefined;
   private _total: number;
-  private _walk: Promise<void> = Promise.resolve();
   private _wanted = new Set<number>();
 }
 
@@ -440,7 +365,7 @@ export namespace ComponentPages {
    */
   export interface IOptions {
     /**
-     * The selection and sort of the query; `limit`, `cursor` and `columns`
+     * The selection, sort and columns of the query; `limit` and `offset`
      * are set by the cache.
      */
     query: IComponentQuery;
@@ -473,17 +398,10 @@ export namespace ComponentPages {
  */
 namespace Private {
   /**
-   * Return the `cursor` field of a query for a cursor, none for the first page.
+   * Whether a request failed because its offset is beyond the query's total.
    */
-  export function cursorField(cursor: string | null): { cursor?: string } {
-    return cursor === null ? {} : { cursor };
-  }
-
-  /**
-   * Whether a request failed because the server rejected its cursor.
-   */
-  export function isCursorError(error: unknown): boolean {
-    return error instanceof Error && error.message.startsWith('Invalid cursor');
+  export function isOffsetError(error: unknown): boolean {
+    return error instanceof Error && error.message.startsWith('Invalid offset');
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { PageConfig } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
@@ -27,12 +28,18 @@ import { exportComponentsCsv, IComponentSelection } from '../api/components';
 import { DescribeModel } from '../models/describe';
 import {
   ComponentTableModel,
+  defaultLayout,
   ITableLayout,
   normalizeSelection,
   parseLayout,
   selectionKey
 } from '../models/table';
-import { isMetricStatistic, MetricStatistic } from '../models/tablecolumns';
+import {
+  COLUMN_GROUPS,
+  ColumnGroupId,
+  isMetricStatistic,
+  MetricStatistic
+} from '../models/tablecolumns';
 import { ILiveUpdates } from '../tokens';
 import { TRANSLATION_DOMAIN } from '../widgets/browser';
 import {
@@ -57,7 +64,8 @@ export namespace CommandIDs {
   export const describe = 'jupyter-experiments:describe';
 
   /**
-   * Chart the selected trial components; disabled until charts exist.
+   * Chart the selected trial components beside the table; registered by the
+   * chart plugin.
    */
   export const addChart = 'jupyter-experiments:add-chart';
 
@@ -137,8 +145,11 @@ export const tablePlugin: JupyterFrontEndPlugin<void> = {
     };
     const opening = new Map<string, Promise<ComponentTablePanel>>();
 
+    // Tables wait for the settings, so that one restored at startup shows the
+    // default statistic and column groups of the settings.
+    let settingsLoaded: Promise<void> = Promise.resolve();
     if (settingRegistry) {
-      void settingRegistry
+      settingsLoaded = settingRegistry
         .load(tablePlugin.id)
         .then(loaded => {
           const update = (): void => {
@@ -173,7 +184,25 @@ export const tablePlugin: JupyterFrontEndPlugin<void> = {
         refreshIntervalMs: settings.refreshIntervalSeconds * 1000
       });
       const panel = new DescribeComponentPanel({
-        content: new DescribeComponentView({ model, trans }),
+        content: new DescribeComponentView({
+          model,
+          trans,
+          serverRoot: PageConfig.getOption('serverRoot') || undefined,
+          onOpenComponentList: selection =>
+            void app.commands.execute(CommandIDs.openTable, { ...selection }),
+          onOpenFile: path =>
+            void app.commands
+              .execute('filebrowser:go-to-path', { path })
+              .catch(reason =>
+                Notification.error(
+                  trans.__(
+                    'Could not show %1 in the file browser: %2',
+                    path,
+                    Private.messageOf(reason)
+                  )
+                )
+              )
+        }),
         trans
       });
       panel.id = DOMUtils.createDomID();
@@ -191,9 +220,19 @@ export const tablePlugin: JupyterFrontEndPlugin<void> = {
       title: string | null
     ): Promise<ComponentTablePanel> => {
       const stateKey = LAYOUT_STATE_PREFIX + key;
-      const layout = state
-        ? parseLayout(await state.fetch(stateKey).catch(() => undefined))
+      await settingsLoaded;
+      const stored = state
+        ? await state.fetch(stateKey).catch(() => undefined)
         : undefined;
+      const layout =
+        stored === undefined
+          ? {
+              ...defaultLayout(),
+              hiddenGroups: COLUMN_GROUPS.filter(
+                group => !settings.visibleColumnGroups.includes(group)
+              )
+            }
+          : parseLayout(stored);
       const model = new ComponentTableModel({
         selection,
         serverSettings,
@@ -307,12 +346,7 @@ export const tablePlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    app.commands.addCommand(CommandIDs.addChart, {
-      label: trans.__('Add chart'),
-      caption: trans.__('Charts are not available yet'),
-      isEnabled: () => false,
-      execute: () => undefined
-    });
+    // `CommandIDs.addChart` is registered by the chart plugin (plugins/chart.ts).
 
     app.commands.addCommand(CommandIDs.exportCsv, {
       label: () =>
@@ -438,6 +472,7 @@ namespace Private {
    */
   export interface ISettings {
     defaultStatistic: MetricStatistic;
+    visibleColumnGroups: ColumnGroupId[];
     pageSize: number;
     logLines: number;
     refreshIntervalSeconds: number;
@@ -448,6 +483,7 @@ namespace Private {
    */
   export const DEFAULT_SETTINGS: ISettings = {
     defaultStatistic: 'last',
+    visibleColumnGroups: [...COLUMN_GROUPS],
     pageSize: 100,
     logLines: 200,
     refreshIntervalSeconds: 2
@@ -459,6 +495,7 @@ namespace Private {
   export function readSettings(
     composite: ReadonlyPartialJSONObject
   ): ISettings {
+    const groups = composite.visibleColumnGroups;
     const number = (key: keyof ISettings): number => {
       const value = composite[key];
       return typeof value === 'number'
@@ -469,6 +506,9 @@ namespace Private {
       defaultStatistic: isMetricStatistic(composite.defaultStatistic)
         ? composite.defaultStatistic
         : DEFAULT_SETTINGS.defaultStatistic,
+      visibleColumnGroups: Array.isArray(groups)
+        ? COLUMN_GROUPS.filter(group => groups.includes(group))
+        : DEFAULT_SETTINGS.visibleColumnGroups,
       pageSize: number('pageSize'),
       logLines: number('logLines'),
       refreshIntervalSeconds: number('refreshIntervalSeconds')

@@ -1,9 +1,15 @@
 /**
  * The describe view of one trial component: header, trial stages, metrics,
- * parameters, artifacts, job settings and the tail of the job log.
+ * parameters, artifacts, trial mappings, job settings and the tail of the job
+ * log.
  */
 
-import { MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  MainAreaWidget,
+  showDialog,
+  showErrorMessage
+} from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
   infoIcon,
@@ -16,18 +22,20 @@ import React from 'react';
 
 import {
   IArtifact,
+  IComponentSelection,
   IMetricPoint,
   IMetricSummary,
   ITrialComponent,
   MetricValue
 } from '../../api/components';
-import { DescribeModel } from '../../models/describe';
+import { artifactLocation, DescribeModel } from '../../models/describe';
 import {
   durationOf,
   formatDuration,
   formatMetric,
   formatTime
 } from '../../models/tablecolumns';
+import { MetricChart } from '../chart/metricchart';
 
 /**
  * The points of each series shown in its table until charts replace it.
@@ -45,6 +53,11 @@ export class DescribeComponentView extends ReactWidget {
     super();
     this._model = options.model;
     this._trans = options.trans;
+    this._links = {
+      serverRoot: options.serverRoot ?? null,
+      openComponentList: options.onOpenComponentList ?? null,
+      openFile: options.onOpenFile ?? null
+    };
     this.addClass('jp-DescribeComponent');
     this._model.changed.connect(this.update, this);
   }
@@ -68,9 +81,16 @@ export class DescribeComponentView extends ReactWidget {
   }
 
   protected render(): React.ReactElement {
-    return <Private.DescribeView model={this._model} trans={this._trans} />;
+    return (
+      <Private.DescribeView
+        model={this._model}
+        trans={this._trans}
+        links={this._links}
+      />
+    );
   }
 
+  private _links: Private.ILinks;
   private _model: DescribeModel;
   private _trans: TranslationBundle;
 }
@@ -92,6 +112,24 @@ export namespace DescribeComponentView {
      * The translation bundle of the view's texts.
      */
     trans: TranslationBundle;
+
+    /**
+     * The absolute path of the Jupyter server root; local artifacts below it
+     * open in the file browser. Without it no artifact opens.
+     */
+    serverRoot?: string;
+
+    /**
+     * Open the trial component list of a trial or an experiment, when a
+     * trial mapping is clicked.
+     */
+    onOpenComponentList?: (selection: IComponentSelection) => void;
+
+    /**
+     * Show a file or folder in the file browser, given its path relative to
+     * the server root, when a local artifact is clicked.
+     */
+    onOpenFile?: (path: string) => void;
   }
 }
 
@@ -167,10 +205,21 @@ namespace Private {
   }
 
   /**
+   * What the links of the view open; null where the view has no handler.
+   */
+  export interface ILinks {
+    serverRoot: string | null;
+    openComponentList: ((selection: IComponentSelection) => void) | null;
+    openFile: ((path: string) => void) | null;
+  }
+
+  /**
    * The whole view.
    */
-  export function DescribeView(props: IViewProps): React.ReactElement {
-    const { model, trans } = props;
+  export function DescribeView(
+    props: IViewProps & { links: ILinks }
+  ): React.ReactElement {
+    const { model, trans, links } = props;
     const component = model.component;
     if (component === null) {
       return (
@@ -204,7 +253,10 @@ namespace Private {
           <Parameters component={component} trans={trans} />
         </Section>
         <Section id="artifacts" title={trans.__('Artifacts')}>
-          <Artifacts component={component} trans={trans} />
+          <Artifacts component={component} trans={trans} links={links} />
+        </Section>
+        <Section id="trial-mappings" title={trans.__('Trial mappings')}>
+          <TrialMappings model={model} trans={trans} links={links} />
         </Section>
         <Section id="job-settings" title={trans.__('Job settings')}>
           <JobSettings component={component} trans={trans} />
@@ -248,15 +300,13 @@ namespace Private {
   }
 
   /**
-   * Name, status, times and source.
-   *
-   * NOTE: there is no Stop job button, because the REST API has no endpoint
-   * that stops a local job.
+   * Name, status, times and source, and the Stop job button of a running
+   * local job.
    */
   function Header(
     props: IComponentProps & { model: DescribeModel }
   ): React.ReactElement {
-    const { component, trans } = props;
+    const { component, model, trans } = props;
     const duration = durationOf(component, Date.now() / 1000);
     const time = (seconds: number | null | undefined): string =>
       seconds === null || seconds === undefined ? '' : formatTime(seconds);
@@ -286,9 +336,12 @@ namespace Private {
     ];
     return (
       <header className="jp-DescribeComponent-header">
-        <h2 className="jp-DescribeComponent-title">
-          {component.display_name || component.name}
-        </h2>
+        <div className="jp-DescribeComponent-titleBar">
+          <h2 className="jp-DescribeComponent-title">
+            {component.display_name || component.name}
+          </h2>
+          {model.canStop ? <StopButton model={model} trans={trans} /> : null}
+        </div>
         <dl className="jp-DescribeComponent-facts">
           {rows
             .filter(([, value]) => value !== '')
@@ -308,6 +361,52 @@ namespace Private {
             ))}
         </dl>
       </header>
+    );
+  }
+
+  /**
+   * The button that stops a running local job after a confirmation.
+   */
+  function StopButton(props: IViewProps): React.ReactElement {
+    const { model, trans } = props;
+    const onClick = async (): Promise<void> => {
+      const name = model.name;
+      const label = model.component?.display_name || name;
+      const answer = await showDialog({
+        title: trans.__('Stop job'),
+        body: trans.__(
+          'Stop the job of %1? Its training process is sent SIGTERM, then SIGKILL if it does not end.',
+          label
+        ),
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Cancel') }),
+          Dialog.warnButton({ label: trans.__('Stop job') })
+        ]
+      });
+      if (!answer.button.accept) {
+        return;
+      }
+      try {
+        await model.stop();
+      } catch (error) {
+        await showErrorMessage(
+          trans.__('Could not stop the job of %1', label),
+          error instanceof Error && error.message
+            ? error.message
+            : String(error)
+        );
+      }
+    };
+    return (
+      <button
+        type="button"
+        className="jp-DescribeComponent-stop jp-mod-styled jp-mod-warn"
+        disabled={model.isStopping}
+        title={trans.__('Stop the training process of this job')}
+        onClick={() => void onClick()}
+      >
+        {model.isStopping ? trans.__('Stopping…') : trans.__('Stop job')}
+      </button>
     );
   }
 
@@ -418,11 +517,8 @@ namespace Private {
   }
 
   /**
-   * One metric's series: an empty chart container, then its last points.
-   *
-   * #### Notes
-   * The container `.jp-DescribeComponent-metricChart[data-metric]` is where
-   * a chart of `DescribeModel.series[name]` goes.
+   * One metric's series: a chart of `DescribeModel.series[name]`, drawn
+   * again when the series change, then its last points.
    */
   function Series(props: {
     name: string;
@@ -434,7 +530,7 @@ namespace Private {
     return (
       <div className="jp-DescribeComponent-series" data-metric={name}>
         <h4 className="jp-DescribeComponent-seriesTitle">{name}</h4>
-        <div className="jp-DescribeComponent-metricChart" data-metric={name} />
+        <MetricChart name={name} points={points} trans={trans} />
         {points === undefined ? (
           <Empty text={trans.__('Loading the series…')} />
         ) : (
@@ -513,8 +609,10 @@ namespace Private {
   /**
    * The input and output artifacts.
    */
-  function Artifacts(props: IComponentProps): React.ReactElement {
-    const { component, trans } = props;
+  function Artifacts(
+    props: IComponentProps & { links: ILinks }
+  ): React.ReactElement {
+    const { component, trans, links } = props;
     return (
       <>
         <h4 className="jp-DescribeComponent-subtitle">{trans.__('Input')}</h4>
@@ -522,12 +620,14 @@ namespace Private {
           artifacts={component.input_artifacts ?? {}}
           kind="input"
           trans={trans}
+          links={links}
         />
         <h4 className="jp-DescribeComponent-subtitle">{trans.__('Output')}</h4>
         <ArtifactTable
           artifacts={component.output_artifacts ?? {}}
           kind="output"
           trans={trans}
+          links={links}
         />
       </>
     );
@@ -540,8 +640,9 @@ namespace Private {
     artifacts: Record<string, IArtifact>;
     kind: string;
     trans: TranslationBundle;
+    links: ILinks;
   }): React.ReactElement {
-    const { trans } = props;
+    const { trans, links } = props;
     const artifacts = Object.entries(props.artifacts).sort(([a], [b]) =>
       a.localeCompare(b)
     );
@@ -562,7 +663,11 @@ namespace Private {
             <tr key={name} data-artifact={name}>
               <th scope="row">{name}</th>
               <td className="jp-DescribeComponent-value">
-                <ArtifactValue value={artifact.value} />
+                <ArtifactValue
+                  value={artifact.value}
+                  trans={trans}
+                  links={links}
+                />
               </td>
               <td>{artifact.media_type ?? ''}</td>
             </tr>
@@ -573,30 +678,127 @@ namespace Private {
   }
 
   /**
-   * An artifact value: a link for http, https and file URIs, text otherwise.
+   * An artifact value: a button that shows a local file below the server root
+   * in the file browser, text with a tooltip for other local paths, and plain
+   * text otherwise.
+   *
+   * #### Notes
+   * Remote URIs such as `s3://` or `https://` are never links, so a click
+   * cannot make the page leave JupyterLab.
    */
-  function ArtifactValue(props: { value: string }): React.ReactElement {
-    if (isLinkable(props.value)) {
-      return (
-        <a href={props.value} target="_blank" rel="noopener noreferrer">
-          {props.value}
-        </a>
-      );
+  function ArtifactValue(props: {
+    value: string;
+    trans: TranslationBundle;
+    links: ILinks;
+  }): React.ReactElement {
+    const { value, trans, links } = props;
+    const { serverRoot, openFile } = links;
+    if (serverRoot === null || openFile === null) {
+      return <>{value}</>;
     }
-    return <>{props.value}</>;
+    const location = artifactLocation(value, serverRoot);
+    switch (location.kind) {
+      case 'inside':
+        return (
+          <button
+            type="button"
+            className="jp-DescribeComponent-link"
+            data-path={location.path}
+            title={trans.__('Show %1 in the file browser', location.path)}
+            onClick={() => openFile(location.path)}
+          >
+            {value}
+          </button>
+        );
+      case 'outside':
+        return (
+          <span
+            className="jp-DescribeComponent-localPath"
+            title={trans.__(
+              'The file browser cannot open %1: it is outside the Jupyter server root %2.',
+              location.path,
+              serverRoot
+            )}
+          >
+            {value}
+          </span>
+        );
+      default:
+        return <>{value}</>;
+    }
   }
 
   /**
-   * Whether a value is a URI with a scheme that is safe to link.
+   * The trials that contain the component and their experiments; each name
+   * opens the trial component list of that trial or experiment.
    */
-  export function isLinkable(value: string): boolean {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return false;
+  function TrialMappings(
+    props: IViewProps & { links: ILinks }
+  ): React.ReactElement {
+    const { model, trans, links } = props;
+    const mappings = model.mappings;
+    if (mappings.length === 0) {
+      // With several experiments the pairs arrive after the component.
+      return (model.component?.trials?.length ?? 0) > 0 ? (
+        <Empty text={trans.__('Loading the trial mappings…')} />
+      ) : (
+        <Empty text={trans.__('This trial component is in no trial.')} />
+      );
     }
-    return ['http:', 'https:', 'file:'].includes(url.protocol);
+    const open = links.openComponentList;
+    const name = (
+      text: string,
+      selection: IComponentSelection,
+      tooltip: string
+    ): React.ReactElement =>
+      open === null ? (
+        <>{text}</>
+      ) : (
+        <button
+          type="button"
+          className="jp-DescribeComponent-link"
+          title={tooltip}
+          onClick={() => open(selection)}
+        >
+          {text}
+        </button>
+      );
+    return (
+      <table className="jp-DescribeComponent-table jp-DescribeComponent-mappings">
+        <thead>
+          <tr>
+            <th scope="col">{trans.__('Trial')}</th>
+            <th scope="col">{trans.__('Experiment')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {mappings.map(mapping => (
+            <tr key={mapping.trial} data-trial={mapping.trial}>
+              <td>
+                {name(
+                  mapping.trial,
+                  { trials: [mapping.trial] },
+                  trans.__(
+                    'Open the trial component list of trial %1',
+                    mapping.trial
+                  )
+                )}
+              </td>
+              <td>
+                {name(
+                  mapping.experiment,
+                  { experiments: [mapping.experiment] },
+                  trans.__(
+                    'Open the trial component list of experiment %1',
+                    mapping.experiment
+                  )
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
   }
 
   /**

@@ -1,0 +1,528 @@
+/**
+ * The model of a chart of trial components: its options, the components it
+ * follows in a trial component list, and their metric series, free of any
+ * widget.
+ */
+
+import { ServerConnection } from '@jupyterlab/services';
+import { IDisposable } from '@lumino/disposable';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  getComponent,
+  getMetricSeries,
+  IMetricPoint,
+  IMetricSeriesReply,
+  IMetricSummary,
+  ITrialComponent,
+  MAX_SERIES_PER_REQUEST
+} from '../api/components';
+import {
+  availableFields,
+  buildChart,
+  ComponentSeries,
+  defaultOptions,
+  DEFAULT_LABELS,
+  IChartBuild,
+  IChartLabels,
+  IChartOptions,
+  IChartSize,
+  MAX_SMOOTHING
+} from './chartspec';
+
+/**
+ * The trial components a chart follows, such as the rows of a trial
+ * component list.
+ */
+export interface IChartSource {
+  /**
+   * A signal emitted when the selection or the rows' values change, such as
+   * after a live update.
+   */
+  readonly changed: ISignal<IChartSource, void>;
+
+  /**
+   * Return the names of the trial components to chart, in order.
+   */
+  names(): string[];
+
+  /**
+   * Return a trial component with its parameters and metric summaries, or
+   * undefined when the source has not loaded it.
+   */
+  row(name: string): ITrialComponent | undefined;
+}
+
+/**
+ * The state of a chart's requests.
+ */
+export type ChartStatus = 'loading' | 'ready' | 'error';
+
+/**
+ * A chart of trial components.
+ *
+ * #### Notes
+ * The model reads the components' parameters and metric summaries from its
+ * source and fetches metric series only for time series. A series is fetched
+ * again when the summary of its metric changes (new points, live updates),
+ * and only for the metrics the component has, because the server replies
+ * 404 for the others.
+ */
+export class ChartModel implements IDisposable {
+  /**
+   * Construct a chart of the components `source` names.
+   */
+  constructor(options: ChartModel.IOptions) {
+    this._source = options.source;
+    this._serverSettings = options.serverSettings;
+    this._fetchSeries = options.fetchSeries ?? getMetricSeries;
+    this._fetchComponent = options.fetchComponent ?? getComponent;
+    this._maxPoints = options.maxPoints ?? ChartModel.DEFAULT_MAX_POINTS;
+    this._labels = options.labels ?? DEFAULT_LABELS;
+    this._source.changed.connect(this._onSourceChanged, this);
+    this._readSource();
+    this._options = options.options ?? defaultOptions(this._components);
+  }
+
+  /**
+   * A signal emitted when the options, the components or their series change.
+   */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  /**
+   * The chart properties.
+   */
+  get options(): IChartOptions {
+    return this._options;
+  }
+
+  /**
+   * The trial components charted, in the source's order.
+   */
+  get components(): readonly ITrialComponent[] {
+    return this._components;
+  }
+
+  /**
+   * The names the source asked for that could not be loaded.
+   */
+  get unavailable(): readonly string[] {
+    return this._unavailable;
+  }
+
+  /**
+   * The sorted parameter and metric names of the components charted.
+   */
+  get fields(): { parameters: string[]; metrics: string[] } {
+    return availableFields(this._components);
+  }
+
+  /**
+   * The metric points fetched, by component then metric.
+   */
+  get series(): ComponentSeries {
+    return this._series;
+  }
+
+  /**
+   * The state of the requests.
+   */
+  get status(): ChartStatus {
+    return this._status;
+  }
+
+  /**
+   * The message of the last failed request, or null.
+   */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /**
+   * Points per series requested from the server, which downsamples longer
+   * series; about the chart's width in pixels. Call `update()` after
+   * changing it.
+   */
+  get maxPoints(): number {
+    return this._maxPoints;
+  }
+
+  set maxPoints(value: number) {
+    const points = Math.max(ChartModel.MIN_POINTS, Math.round(value));
+    if (points === this._maxPoints) {
+      return;
+    }
+    this._maxPoints = points;
+    // Series fetched at another resolution are fetched again.
+    this._versions.clear();
+  }
+
+  /**
+   * Whether the model has been disposed.
+   */
+  get isDisposed(): boolean {
+    return this._isDisposed;
+  }
+
+  /**
+   * Change some chart properties.
+   */
+  setOptions(patch: Partial<IChartOptions>): void {
+    const next = { ...this._options, ...patch };
+    next.smoothing = Math.min(Math.max(next.smoothing, 0), MAX_SMOOTHING);
+    if (JSON.stringify(next) === JSON.stringify(this._options)) {
+      return;
+    }
+    this._options = next;
+    this._changed.emit();
+    void this.update();
+  }
+
+  /**
+   * Build the chart at a size.
+   */
+  build(size: IChartSize): IChartBuild {
+    return buildChart(
+      this._options,
+      this._components,
+      this._series,
+      size,
+      this._labels
+    );
+  }
+
+  /**
+   * Read the source again and fetch the series the chart lacks.
+   *
+   * @returns A promise that settles when the requests finished; it never
+   *   rejects, because failures are stored in `error`.
+   */
+  async update(): Promise<void> {
+    const request = ++this._latestRequest;
+    this._readSource();
+    await this._fetchMissingComponents(request);
+    if (!this._isCurrent(request)) {
+      return;
+    }
+
+    if (!this._needsSeries()) {
+      this._setStatus('ready', null);
+      return;
+    }
+    const requested = this._requestedSeries();
+    if (requested.length === 0) {
+      this._setStatus('ready', null);
+      return;
+    }
+
+    this._setStatus('loading', null);
+    const failures: string[] = [];
+    await Promise.all(
+      requested.map(async ({ name, metrics }) => {
+        try {
+          await this._fetchComponentSeries(request, name, metrics);
+        } catch (error) {
+          failures.push(Private.messageOf(error));
+        }
+      })
+    );
+    if (!this._isCurrent(request)) {
+      return;
+    }
+
+    if (failures.length > 0) {
+      this._setStatus('error', failures[0]);
+    } else {
+      this._setStatus('ready', null);
+    }
+  }
+
+  /**
+   * Fetch every series again.
+   */
+  async refresh(): Promise<void> {
+    this._versions.clear();
+    this._extra.clear();
+    await this.update();
+  }
+
+  /**
+   * Dispose of the model and stop following its source.
+   */
+  dispose(): void {
+    if (this._isDisposed) {
+      return;
+    }
+    this._isDisposed = true;
+    window.clearTimeout(this._timer);
+    this._source.changed.disconnect(this._onSourceChanged, this);
+    Signal.clearData(this);
+  }
+
+  private _isCurrent(request: number): boolean {
+    return !this._isDisposed && request === this._latestRequest;
+  }
+
+  private _readSource(): void {
+    const components: ITrialComponent[] = [];
+    const unavailable: string[] = [];
+    for (const name of this._source.names()) {
+      const row = this._source.row(name) ?? this._extra.get(name);
+      if (row) {
+        components.push(row);
+      } else {
+        unavailable.push(name);
+      }
+    }
+    this._components = components;
+    this._unavailable = unavailable;
+  }
+
+  /**
+   * Fetch the components the source names but has not loaded, such as rows
+   * of a page the table dropped after a re-sort.
+   */
+  private async _fetchMissingComponents(request: number): Promise<void> {
+    const missing = this._unavailable.filter(
+      name => !this._failedComponents.has(name)
+    );
+    if (missing.length === 0) {
+      return;
+    }
+    await Promise.all(
+      missing.map(async name => {
+        try {
+          this._extra.set(
+            name,
+            await this._fetchComponent(name, this._serverSettings)
+          );
+        } catch (error) {
+          this._failedComponents.add(name);
+          this._error = Private.messageOf(error);
+        }
+      })
+    );
+    if (this._isCurrent(request)) {
+      this._readSource();
+      this._changed.emit();
+    }
+  }
+
+  private _needsSeries(): boolean {
+    return (
+      this._options.dataType === 'series' &&
+      this._options.chartType !== 'parallel'
+    );
+  }
+
+  /**
+   * Return the metrics to fetch per component: those charted that the
+   * component has and whose summary changed since the last fetch.
+   */
+  private _requestedSeries(): { name: string; metrics: string[] }[] {
+    const requested: { name: string; metrics: string[] }[] = [];
+    for (const component of this._components) {
+      const summaries = component.metrics ?? {};
+      const metrics = this._options.metrics.filter(metric => {
+        const summary = summaries[metric];
+        if (summary === undefined) {
+          return false;
+        }
+        const key = `${component.name}\u0000${metric}`;
+        return this._versions.get(key) !== Private.versionOf(summary);
+      });
+      if (metrics.length > 0) {
+        requested.push({ name: component.name, metrics });
+      }
+    }
+    return requested;
+  }
+
+  private async _fetchComponentSeries(
+    request: number,
+    name: string,
+    metrics: string[]
+  ): Promise<void> {
+    const component = this._components.find(c => c.name === name);
+    const versions = new Map(
+      metrics.map(metric => [
+        metric,
+        Private.versionOf(component?.metrics?.[metric])
+      ])
+    );
+    const found: Record<string, IMetricPoint[]> = {};
+    for (
+      let start = 0;
+      start < metrics.length;
+      start += MAX_SERIES_PER_REQUEST
+    ) {
+      const reply = await this._fetchSeries(
+        name,
+        metrics.slice(start, start + MAX_SERIES_PER_REQUEST),
+        this._maxPoints,
+        this._serverSettings
+      );
+      Object.assign(found, reply.series);
+    }
+    if (!this._isCurrent(request)) {
+      return;
+    }
+    this._series = {
+      ...this._series,
+      [name]: { ...(this._series[name] ?? {}), ...found }
+    };
+    for (const metric of Object.keys(found)) {
+      this._versions.set(`${name}\u0000${metric}`, versions.get(metric) ?? '');
+    }
+    this._changed.emit();
+  }
+
+  private _onSourceChanged(): void {
+    // The table emits a burst of signals per refetch: one update per burst.
+    window.clearTimeout(this._timer);
+    this._timer = window.setTimeout(() => {
+      this._changed.emit();
+      void this.update();
+    }, ChartModel.SOURCE_DEBOUNCE_MS);
+  }
+
+  private _setStatus(status: ChartStatus, error: string | null): void {
+    if (this._status === status && this._error === error) {
+      return;
+    }
+    this._status = status;
+    this._error = error;
+    this._changed.emit();
+  }
+
+  private _changed = new Signal<this, void>(this);
+  private _components: ITrialComponent[] = [];
+  private _error: string | null = null;
+  private _extra = new Map<string, ITrialComponent>();
+  private _failedComponents = new Set<string>();
+  private _fetchComponent: ChartModel.FetchComponent;
+  private _fetchSeries: ChartModel.FetchSeries;
+  private _isDisposed = false;
+  private _labels: IChartLabels;
+  private _latestRequest = 0;
+  private _maxPoints: number;
+  private _options: IChartOptions;
+  private _series: Record<string, Record<string, readonly IMetricPoint[]>> = {};
+  private _serverSettings: ServerConnection.ISettings | undefined;
+  private _source: IChartSource;
+  private _status: ChartStatus = 'ready';
+  private _timer = 0;
+  private _unavailable: string[] = [];
+  private _versions = new Map<string, string>();
+}
+
+/**
+ * The namespace for `ChartModel` statics.
+ */
+export namespace ChartModel {
+  /**
+   * Points per series requested unless the chart sets its width.
+   */
+  export const DEFAULT_MAX_POINTS = 1000;
+
+  /**
+   * The minimum number of points per series requested; the server takes at least 3.
+   */
+  export const MIN_POINTS = 100;
+
+  /**
+   * Milliseconds to gather the source's signals before updating.
+   */
+  export const SOURCE_DEBOUNCE_MS = 100;
+
+  /**
+   * A function that fetches metric series, like `getMetricSeries`.
+   */
+  export type FetchSeries = (
+    name: string,
+    metrics: readonly string[],
+    maxPoints: number,
+    serverSettings?: ServerConnection.ISettings
+  ) => Promise<IMetricSeriesReply>;
+
+  /**
+   * A function that fetches one trial component, like `getComponent`.
+   */
+  export type FetchComponent = (
+    name: string,
+    serverSettings?: ServerConnection.ISettings
+  ) => Promise<ITrialComponent>;
+
+  /**
+   * The options to create a `ChartModel`.
+   */
+  export interface IOptions {
+    /**
+     * The trial components to chart.
+     */
+    source: IChartSource;
+
+    /**
+     * The application's server settings.
+     */
+    serverSettings?: ServerConnection.ISettings;
+
+    /**
+     * The first chart properties; by default built from the components.
+     */
+    options?: IChartOptions;
+
+    /**
+     * Points per series to request.
+     */
+    maxPoints?: number;
+
+    /**
+     * Translated axis and tooltip titles.
+     */
+    labels?: IChartLabels;
+
+    /**
+     * The function that fetches series; defaults to `getMetricSeries`.
+     */
+    fetchSeries?: FetchSeries;
+
+    /**
+     * The function that fetches a component; defaults to `getComponent`.
+     */
+    fetchComponent?: FetchComponent;
+  }
+}
+
+/**
+ * Helpers private to this module.
+ */
+namespace Private {
+  /**
+   * Return a text that changes whenever points are added to a metric.
+   */
+  export function versionOf(summary: IMetricSummary | undefined): string {
+    if (summary === undefined) {
+      return '';
+    }
+    return JSON.stringify([
+      summary.count,
+      summary.nan_count ?? null,
+      summary.last_step ?? null,
+      summary.last_timestamp ?? null,
+      summary.last
+    ]);
+  }
+
+  /**
+   * Return a message to show for a failed request.
+   */
+  export function messageOf(error: unknown): string {
+    if (error instanceof Error && error.message) {
+      return error.message;
+    }
+    return String(error);
+  }
+}
