@@ -48,7 +48,9 @@ setup: $(VENV)/.installed-examples
 
 setup-test: $(VENV)/.installed-test
 
+# A store written by an older version is migrated first; a new one is created.
 demo: setup
+	$(BIN)/jupyter-experiments db upgrade
 	$(BIN)/jupyter-experiments --log-level INFO demo --epochs $(EPOCHS)
 ifeq ($(NO_LAB),)
 	$(BIN)/jupyter lab $(ALLOW_ROOT) --port $(PORT) examples/mnist/mnist-experiment.ipynb

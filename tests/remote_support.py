@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -17,6 +18,9 @@ from pathlib import Path
 import requests
 
 SERVER_START_TIMEOUT_S = 60.0
+
+#: Request lines of metric batches: the requests that FlakyProxy breaks by default.
+METRIC_BATCH_REQUEST = re.compile(rb"POST \S*/metrics ")
 
 
 def free_port() -> int:
@@ -106,8 +110,11 @@ class FlakyProxy:
 
     Each connection carries one request, which is forwarded with ``Connection: close``.
     ``stop()`` closes the listening socket (clients get "connection refused") and ``start()``
-    opens it again on the same port. While ``lose_replies`` is above 0, a metric batch is
-    forwarded and written, but its reply is dropped and the client's connection closed.
+    opens it again on the same port. While ``lose_replies`` is above 0, a request whose request
+    line matches ``flaky_requests`` (metric batches unless changed) is forwarded and applied,
+    but its reply is dropped and the client's connection closed. While ``drop_requests`` is
+    above 0, such a request is read and its connection closed without forwarding it.
+    ``reply_bytes`` counts the bytes of the replies forwarded to clients.
     """
 
     def __init__(self, upstream_port: int) -> None:
@@ -115,6 +122,9 @@ class FlakyProxy:
         self.port = free_port()
         self.lose_replies = 0
         self.lost = 0
+        self.drop_requests = 0
+        self.reply_bytes = 0
+        self.flaky_requests = METRIC_BATCH_REQUEST
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
 
@@ -151,6 +161,10 @@ class FlakyProxy:
             if request is None:
                 return
             head, body = request
+            matches = self.flaky_requests.match(head.split(b"\r\n", 1)[0]) is not None
+            if matches and self.drop_requests > 0:
+                self.drop_requests -= 1
+                return
             head = head.replace(b"\r\nConnection: keep-alive", b"")
             head = head.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)
             with socket.create_connection(("127.0.0.1", self.upstream_port)) as upstream:
@@ -158,12 +172,12 @@ class FlakyProxy:
                 reply = b""
                 while chunk := upstream.recv(65536):
                     reply += chunk
-            is_batch = head.startswith(b"POST ") and b"/metrics " in head.split(b"\r\n", 1)[0]
-            if is_batch and self.lose_replies > 0:
+            if matches and self.lose_replies > 0:
                 self.lose_replies -= 1
                 self.lost += 1
                 return
             status_line, _, rest = reply.partition(b"\r\n")
+            self.reply_bytes += len(reply)
             client.sendall(status_line + b"\r\nConnection: close\r\n" + rest)
 
 

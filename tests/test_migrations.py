@@ -20,8 +20,31 @@ from jupyter_experiments.store.migrations import (
     MIGRATIONS_DIR,
     alembic_config,
     current_revision,
+    upgrade,
 )
 from jupyter_experiments.store.schema import metadata
+
+#: Rows of a store at schema 0001: one experiment with a tag, a trial, and a component in it
+#: with a parameter and a metric of two points. Written as SQL, so that later changes to the
+#: package's table definitions do not change what an old store contains.
+SCHEMA_0001_ROWS = [
+    "INSERT INTO experiments (id, name, display_name, description, created_at, modified_at) "
+    "VALUES (1, 'old-exp', 'Old', 'kept', 100.0, 100.0)",
+    "INSERT INTO tags (resource_type, resource_id, key, value) "
+    "VALUES ('experiment', 1, 'team', 'a')",
+    "INSERT INTO trials (id, name, display_name, experiment_id, created_at, modified_at) "
+    "VALUES (1, 'old-trial', NULL, 1, 101.0, 101.0)",
+    "INSERT INTO trial_components (id, name, display_name, status, created_at, modified_at) "
+    "VALUES (1, 'old-job', 'Training', 'Completed', 102.0, 102.0)",
+    "INSERT INTO trial_component_links (trial_id, component_id, created_at) VALUES (1, 1, 103.0)",
+    "INSERT INTO parameters (component_id, name, value_type, number_value, string_value) "
+    "VALUES (1, 'lr', 'float', 0.01, '0.01')",
+    "INSERT INTO metric_points (component_id, name, step, value, timestamp) "
+    "VALUES (1, 'loss', 0, 0.5, 104.0), (1, 'loss', 1, 0.25, 105.0)",
+    "INSERT INTO metric_summaries (component_id, name, count, nan_count, min, max, avg, m2, "
+    "std_dev, first, first_step, last, last_step, last_timestamp) "
+    "VALUES (1, 'loss', 2, 0, 0.25, 0.5, 0.375, 0.03125, 0.125, 0.5, 0, 0.25, 1, 105.0)",
+]
 
 
 def revision_of(store: TrackingStore) -> str | None:
@@ -123,3 +146,52 @@ def test_downgrade_then_upgrade(tmp_path: Path) -> None:
         assert reopened.list_experiments() == []
     finally:
         reopened.dispose()
+
+
+def upgraded_0001_store(path: Path) -> tuple[tuple[str | None, str], TrackingStore]:
+    """Create a store at schema 0001 with its rows, upgrade it, and open it."""
+    url = f"sqlite:///{path}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        for statement in SCHEMA_0001_ROWS:
+            connection.execute(sa.text(statement))
+    revisions = upgrade(engine)
+    engine.dispose()
+    return revisions, TrackingStore(url)
+
+
+def test_upgrade_keeps_0001_data(tmp_path: Path) -> None:
+    revisions, store = upgraded_0001_store(tmp_path / "old.db")
+    try:
+        experiment = store.get_experiment("old-exp")
+        component = store.get_component("old-job")
+        assert revisions == ("0001", HEAD_REVISION)
+        assert experiment["description"] == "kept"
+        assert experiment["tags"] == {"team": "a"}
+        assert store.get_trial("old-trial")["experiment_name"] == "old-exp"
+        assert component["trials"] == ["old-trial"]
+        assert component["parameters"] == {"lr": 0.01}
+        assert component["metrics"]["loss"]["count"] == 2
+        assert component["metrics"]["loss"]["last"] == 0.25
+        assert [p["value"] for p in store.get_metric_series("old-job", "loss")] == [0.5, 0.25]
+    finally:
+        store.dispose()
+
+
+def test_upgraded_store_keys_batches(tmp_path: Path) -> None:
+    # Given: a store upgraded from schema 0001, with a component and points from before
+    _, store = upgraded_0001_store(tmp_path / "old.db")
+    batch = [("loss", 0.125, 2, 106.0)]
+    try:
+        # When: one batch is logged twice under one idempotency key
+        first = store.log_metrics("old-job", batch, idempotency_key="batch-1")
+        again = store.log_metrics("old-job", batch, idempotency_key="batch-1")
+
+        # Then: it is written once, after the points from before the upgrade
+        steps = [point["step"] for point in store.get_metric_series("old-job", "loss")]
+        assert (first, again) == (1, 1)
+        assert steps == [0, 1, 2]
+        assert store.get_component("old-job")["metrics"]["loss"]["count"] == 3
+    finally:
+        store.dispose()

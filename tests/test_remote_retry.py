@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -11,7 +12,8 @@ from pathlib import Path
 import pytest
 from remote_support import FlakyProxy, TrackingServer, free_port, tracking_server
 
-from jupyter_experiments import Tracker
+from jupyter_experiments import Experiment, Tracker, TrialComponent
+from jupyter_experiments.errors import ConflictError
 from jupyter_experiments.remote import (
     RETRY_TIMEOUT_ENV,
     TOKEN_ENV,
@@ -22,6 +24,12 @@ from jupyter_experiments.remote import (
 from jupyter_experiments.store import TrackingStore
 
 POINTS = 2_500
+
+#: Request lines of the creates and of adding a trial component to a trial.
+CREATE_EXPERIMENT = re.compile(rb"POST \S*/api/experiments ")
+CREATE_TRIAL = re.compile(rb"POST \S*/api/experiments/[^/ ]+/trials ")
+CREATE_COMPONENT = re.compile(rb"POST \S*/api/trial-components ")
+ADD_COMPONENT = re.compile(rb"PUT \S*/trials/[^/ ]+/trial-components/")
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +142,104 @@ def test_retry_window_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 
     assert 0.5 < time.monotonic() - started < 5.0
     store.dispose()
+
+
+def test_lost_experiment_reply(proxy: FlakyProxy, seen: TrackingStore) -> None:
+    # Given: the server creates the experiment but its reply never arrives
+    proxy.flaky_requests = CREATE_EXPERIMENT
+    proxy.lose_replies = 1
+
+    # When: the client retries the create, which now finds the name taken
+    experiment = Experiment.create("lost-exp", description="first try", tags={"team": "a"})
+
+    # Then: the create succeeds with the record that its first attempt wrote
+    assert proxy.lost == 1
+    assert experiment.experiment_name == "lost-exp"
+    assert experiment.description == "first try"
+    assert seen.get_experiment("lost-exp")["tags"] == {"team": "a"}
+
+
+def test_lost_trial_reply(proxy: FlakyProxy, seen: TrackingStore) -> None:
+    experiment = Experiment.create("lost-trial-exp")
+    proxy.flaky_requests = CREATE_TRIAL
+    proxy.lose_replies = 1
+
+    trial = experiment.create_trial(trial_name="lost-trial")
+
+    assert proxy.lost == 1
+    assert trial.trial_name == "lost-trial"
+    assert trial.experiment_name == "lost-trial-exp"
+    assert seen.get_trial("lost-trial")["experiment_name"] == "lost-trial-exp"
+
+
+def test_lost_component_reply(proxy: FlakyProxy, seen: TrackingStore) -> None:
+    proxy.flaky_requests = CREATE_COMPONENT
+    proxy.lose_replies = 1
+
+    component = TrialComponent.create("lost-component", display_name="eval", tags={"k": "v"})
+
+    assert proxy.lost == 1
+    assert component.trial_component_name == "lost-component"
+    assert component.display_name == "eval"
+    assert seen.get_component("lost-component")["tags"] == {"k": "v"}
+
+
+def test_lost_tracker_create_reply(proxy: FlakyProxy, seen: TrackingStore) -> None:
+    # A tracker creates its component with a status and a start time.
+    proxy.flaky_requests = CREATE_COMPONENT
+    proxy.lose_replies = 1
+
+    with Tracker.create(display_name="training") as tracker:
+        tracker.log_metric("loss", 0.5)
+
+    name = tracker.trial_component.trial_component_name
+    assert proxy.lost == 1
+    assert seen.get_component(name)["status"] == "Completed"
+    assert seen.get_component(name)["metrics"]["loss"]["count"] == 1
+
+
+def test_lost_association_reply(proxy: FlakyProxy, seen: TrackingStore) -> None:
+    trial = Experiment.create("lost-link-exp").create_trial(trial_name="lost-link-trial")
+    component = TrialComponent.create("lost-link-component")
+    proxy.flaky_requests = ADD_COMPONENT
+    proxy.lose_replies = 1
+
+    trial.add_trial_component(component)
+
+    assert proxy.lost == 1
+    assert seen.get_component("lost-link-component")["trials"] == ["lost-link-trial"]
+
+
+def test_retried_create_differs(proxy: FlakyProxy, seen: TrackingStore) -> None:
+    # Given: another client's experiment under the name, and a first attempt that never
+    # reaches the server because the connection drops after the request was sent
+    seen.create_experiment("other-exp", description="theirs")
+    proxy.flaky_requests = CREATE_EXPERIMENT
+    proxy.drop_requests = 1
+
+    # When/Then: the retry's 409 is raised, because the stored record is not what was sent
+    with pytest.raises(ConflictError, match="already exists"):
+        Experiment.create("other-exp", description="mine")
+    assert proxy.drop_requests == 0
+    assert seen.get_experiment("other-exp")["description"] == "theirs"
+
+
+def test_first_attempt_conflict_raised(proxy: FlakyProxy, seen: TrackingStore) -> None:
+    # A 409 on the first attempt is a real conflict, even for a record equal to the request.
+    seen.create_experiment("same-exp", description="same")
+
+    with pytest.raises(ConflictError, match="already exists"):
+        Experiment.create("same-exp", description="same")
+
+
+def test_refused_then_conflict_raised(proxy: FlakyProxy, seen: TrackingStore) -> None:
+    # Given: a record equal to the request, and a first attempt refused before it was sent
+    seen.create_experiment("refused-exp", description="same")
+    proxy.stop()
+    restart = threading.Timer(0.5, proxy.start)
+    restart.start()
+
+    # When/Then: no attempt can have created the record, so the 409 is a real conflict
+    with pytest.raises(ConflictError, match="already exists"):
+        Experiment.create("refused-exp", description="same")
+    restart.join()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from remote_support import TrackingServer, tracking_server
+from remote_support import FlakyProxy, TrackingServer, tracking_server
 
 from jupyter_experiments import Experiment, ExperimentAnalytics, Tracker, TrialComponent
 from jupyter_experiments.errors import ConflictError, NotFoundError, ValidationError
@@ -16,6 +17,7 @@ from jupyter_experiments.jobs import Estimator
 from jupyter_experiments.remote import TOKEN_ENV, TRACKING_URI_ENV, RemoteTrackingStore
 from jupyter_experiments.sdk._store import get_store
 from jupyter_experiments.store import DB_URL_ENV, TrackingStore
+from jupyter_experiments.widgets import TrialComponentTable
 
 TRAINING_SCRIPT = """\
 import math
@@ -45,6 +47,36 @@ def remote(
     seen = TrackingStore(str(server.db_path))
     yield seen
     seen.dispose()
+
+
+@pytest.fixture
+def client(server: TrackingServer) -> Iterator[RemoteTrackingStore]:
+    """A remote store of the server, used directly rather than through the SDK."""
+    store = RemoteTrackingStore(server.url, token=server.token, retry_timeout_s=5.0)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def metered(server: TrackingServer) -> Iterator[tuple[RemoteTrackingStore, FlakyProxy]]:
+    """A remote store that reaches the server through a proxy counting the reply bytes."""
+    proxy = FlakyProxy(int(server.url.rsplit(":", 1)[1].strip("/")))
+    proxy.start()
+    store = RemoteTrackingStore(
+        f"http://127.0.0.1:{proxy.port}/", token=server.token, retry_timeout_s=5.0
+    )
+    yield store, proxy
+    store.dispose()
+    proxy.stop()
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
 
 
 def local_store_used(tmp_path: Path) -> bool:
@@ -185,3 +217,97 @@ def test_db_url_env_unused(remote: TrackingStore, monkeypatch: pytest.MonkeyPatc
     Experiment.create("env-order")
 
     assert remote.get_experiment("env-order")["name"] == "env-order"
+
+
+def test_count_reads_one_row(
+    remote: TrackingStore, metered: tuple[RemoteTrackingStore, FlakyProxy]
+) -> None:
+    # Given: components whose records are large
+    parameters = {f"p{index}": "x" * 50 for index in range(20)}
+    for index in range(30):
+        remote.create_component(f"counted-{index}", parameters=parameters)
+    store, proxy = metered
+
+    # When: the remote store counts them
+    count = store.count_components(name_contains="counted-")
+
+    # Then: the count is right, and the reply contains one name, not 30 records of 1.5 kB
+    assert count == 30
+    assert proxy.reply_bytes < 3_000
+    assert store.count_components(names=["counted-1", "counted-2", "missing"]) == 2
+
+
+def test_columns_match_store(remote: TrackingStore, client: RemoteTrackingStore) -> None:
+    # Given: components with parameters of two types, metrics, artifacts and job settings
+    remote.create_component(
+        "columns-a",
+        parameters={"lr": 0.1, "optimizer": "adam"},
+        input_artifacts={"data": {"value": "s3://bucket/data"}},
+        job_settings={"host": "node-1", "gpus": 2},
+    )
+    remote.create_component("columns-b", parameters={"lr": "high"})
+    remote.log_metrics("columns-a", [("loss", 0.5, 0, 1.0), ("accuracy", 0.9, 0, 1.0)])
+
+    # When: the remote store reads the columns of the selection
+    columns = client.component_columns(name_contains="columns-")
+
+    # Then: the names are the store's, with the API's merged parameter types
+    expected = remote.component_columns(name_contains="columns-")
+    assert columns["parameters"] == [("lr", "mixed"), ("optimizer", "string")]
+    assert columns["metrics"] == expected["metrics"]
+    assert columns["artifacts"] == expected["artifacts"]
+    assert columns["job_settings"] == [("gpus", "number"), ("host", "string")]
+    assert client.component_columns(names=["columns-b"])["parameters"] == [("lr", "string")]
+
+
+def test_columns_unknown_argument(client: RemoteTrackingStore) -> None:
+    with pytest.raises(TypeError, match="sort_by"):
+        client.component_columns(sort_by="Name")
+
+
+def test_changes_match_store(remote: TrackingStore, client: RemoteTrackingStore) -> None:
+    # Given: the newest change, then an experiment, a trial and a component with metrics
+    start = client.latest_change_id()
+    remote.create_experiment("changes-exp")
+    remote.create_trial("changes-trial", "changes-exp")
+    remote.create_component("changes-component")
+    remote.log_metrics("changes-component", [("loss", 0.5, 0, 1.0)])
+
+    # When: the remote store reads the changes since then
+    changes = client.changes_since(start)
+
+    # Then: they are the store's change events, in the same form
+    assert changes == remote.changes_since(start)
+    assert [change["action"] for change in changes] == ["created", "created", "created", "metrics"]
+    assert client.latest_change_id() == changes[-1]["id"]
+    assert client.changes_since(start, limit=2) == changes[:2]
+    assert client.changes_since(changes[-1]["id"]) == []
+
+
+def test_changes_ahead_reset(remote: TrackingStore, client: RemoteTrackingStore) -> None:
+    # A change id beyond the newest, as after the server's ids restarted: one reset event.
+    remote.create_experiment("reset-exp")
+    newest = client.latest_change_id()
+
+    changes = client.changes_since(newest + 1_000)
+
+    assert len(changes) == 1
+    assert changes[0]["action"] == "reset"
+    assert changes[0]["resource_type"] == "store"
+    assert changes[0]["id"] == newest
+
+
+def test_table_live_remotely(remote: TrackingStore) -> None:
+    # Given: a live table of an experiment on the tracking server
+    trial = Experiment.create("live-exp").create_trial(trial_name="live-trial")
+    table = TrialComponentTable("live-exp", live=True, live_interval_s=0.2)
+    try:
+        assert table.row_count == 0
+
+        # When: a component is added to the experiment's trial
+        trial.add_trial_component(TrialComponent.create("live-component"))
+
+        # Then: the table refreshes from the server's change feed
+        assert wait_for(lambda: table.row_count == 1)
+    finally:
+        table.close()

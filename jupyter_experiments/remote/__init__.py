@@ -10,8 +10,10 @@ from .client import (
     TOKEN_ENV,
     ApiClient,
     RemoteStoreError,
+    RetriedConflictError,
     retry_timeout_from_environment,
 )
+from .live import ChangeFeedReader
 from .store import RemoteTrackingStore
 
 #: Environment variable with the URL of the tracking server, e.g. ``https://host/base_url/``.
@@ -28,8 +30,10 @@ __all__ = [
     "TOKEN_ENV",
     "TRACKING_URI_ENV",
     "ApiClient",
+    "ChangeFeedReader",
     "RemoteStoreError",
     "RemoteTrackingStore",
+    "RetriedConflictError",
     "is_tracking_uri",
     "retry_timeout_from_environment",
 ]

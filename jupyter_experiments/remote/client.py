@@ -4,6 +4,8 @@ A request that cannot reach the server (connection refused or reset, a timeout) 
 502, 503 or 504 from a proxy is sent again after an exponential back-off, until
 ``retry_timeout_s`` seconds have passed since the first attempt. Errors that are the
 client's fault are raised at once as the SDK's error classes, with the server's message.
+A 409 that follows an attempt which may have reached the server raises
+:class:`RetriedConflictError`, so that a caller can tell its own lost write from a real conflict.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from urllib3.exceptions import NewConnectionError
 
 from ..errors import ConflictError, ExperimentsError, NotFoundError, ValidationError
 
@@ -57,6 +60,14 @@ class RemoteStoreError(ExperimentsError):
     """The tracking server was unreachable, rejected the token, or failed on a request."""
 
 
+class RetriedConflictError(ConflictError):
+    """A 409 on a retry, after an earlier attempt of the same request may have been applied.
+
+    The conflict may be with the record that the earlier attempt created before its reply was
+    lost; the caller decides by reading that record.
+    """
+
+
 Params = Mapping[str, Any] | Sequence[tuple[str, Any]] | None
 
 
@@ -66,7 +77,7 @@ def encode_json(value: Any) -> bytes:
     The same form as the server's replies (``server/json_encoding.py``), written here again
     so that the SDK does not import the server package and its web framework.
     """
-    return json.dumps(_json_safe(value), allow_nan=False, separators=(",", ":")).encode("utf-8")
+    return json.dumps(to_json_form(value), allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
 def decode_number(value: Any) -> Any:
@@ -80,7 +91,8 @@ def decode_number(value: Any) -> Any:
     return value
 
 
-def _json_safe(value: Any) -> Any:
+def to_json_form(value: Any) -> Any:
+    """Return ``value`` with NaN as None, infinities as strings and tuples as lists."""
     if isinstance(value, float):
         if math.isnan(value):
             return None
@@ -88,9 +100,9 @@ def _json_safe(value: Any) -> Any:
             return "Infinity" if value > 0 else "-Infinity"
         return value
     if isinstance(value, Mapping):
-        return {key: _json_safe(item) for key, item in value.items()}
+        return {key: to_json_form(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(item) for item in value]
+        return [to_json_form(item) for item in value]
     return value
 
 
@@ -173,6 +185,8 @@ class ApiClient:
         deadline = time.monotonic() + self.retry_timeout_s
         delay = FIRST_RETRY_DELAY_S
         attempt = 0
+        # Whether an earlier attempt may have reached the server and been applied.
+        maybe_applied = False
         while True:
             attempt += 1
             problem: str
@@ -187,10 +201,15 @@ class ApiClient:
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
                 problem = f"{type(error).__name__}: {error}"
+                maybe_applied = maybe_applied or not _never_sent(error)
             else:
+                if response.status_code == 409 and maybe_applied:
+                    raise RetriedConflictError(_server_message(response))
                 if response.status_code not in RETRYABLE_STATUSES:
                     return self._decode(response, method, path, what)
                 problem = f"HTTP {response.status_code}"
+                # A proxy may send 502 or 504 after the server received the request.
+                maybe_applied = True
 
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -248,6 +267,15 @@ class ApiClient:
         raise RemoteStoreError(
             f"The tracking server failed on {what}: {method} {path} returned {status} ({message})."
         )
+
+
+def _never_sent(error: requests.RequestException) -> bool:
+    """Return whether a failed attempt never connected, so the server cannot have applied it."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    # requests wraps urllib3's MaxRetryError, whose reason is the error of the connection.
+    cause = error.args[0] if error.args else None
+    return isinstance(getattr(cause, "reason", cause), NewConnectionError)
 
 
 def _server_message(response: requests.Response) -> str:

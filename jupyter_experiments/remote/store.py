@@ -9,6 +9,10 @@ Metric points go in batches of at most ``batch_points``, each sent with an ``Ide
 chosen once per batch. A batch that failed, even after every retry, keeps its key: when the
 Tracker sends the same points again they reuse it, so a batch that the server wrote but whose
 reply was lost is not written twice.
+
+A create whose reply was lost is retried like any request, and the retry then finds the name
+taken. The store reads the record under that name and returns it when it has the fields that
+the create sent, so the caller sees the create succeed. Otherwise the 409 is raised.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from typing import Any
 from ..errors import NotFoundError, ValidationError
 from ..store.store import MetricPoint
 from ..validation import check_tags
-from .client import ApiClient, decode_number, path_of
+from .client import ApiClient, RetriedConflictError, decode_number, path_of, to_json_form
+from .live import ChangeFeedReader
 
 log = logging.getLogger("jupyter_experiments.remote")
 
@@ -34,6 +39,20 @@ MAX_SERIES_PER_REQUEST = 50
 
 #: Metric points per request: the server's default JupyterExperiments.max_metric_batch.
 DEFAULT_BATCH_POINTS = 10_000
+
+#: Selection arguments of :meth:`RemoteTrackingStore.component_columns`, as in the store.
+_SELECTION_ARGUMENTS = frozenset(
+    {
+        "names",
+        "experiment_names",
+        "trial_names",
+        "unassigned",
+        "search_expression",
+        "created_before",
+        "created_after",
+        "name_contains",
+    }
+)
 
 _TRIAL_SORT_KEYS = {
     None: "created_at",
@@ -79,6 +98,7 @@ class RemoteTrackingStore:
         self.url = tracking_uri if tracking_uri.endswith("/") else tracking_uri + "/"
         self.batch_points = batch_points
         self._client = ApiClient(self.url, token, retry_timeout_s)
+        self._changes = ChangeFeedReader(self._client.api_url, token)
         # Batches sent without a confirmed reply, by component: (key, points) in order.
         self._unconfirmed: dict[str, list[tuple[str, list[MetricPoint]]]] = {}
         self._unconfirmed_lock = threading.Lock()
@@ -105,8 +125,10 @@ class RemoteTrackingStore:
         body = _without_none(
             name=name, display_name=display_name, description=description, tags=check_tags(tags)
         )
-        # NOTE: a create whose reply was lost and that is retried gets 409 for its own record.
-        return self._send("POST", "experiments", body=body, what=f"create experiment {name}")
+        record: dict[str, Any] = self._create(
+            "experiments", body, path_of("experiments", name), f"experiment {name}"
+        )
+        return record
 
     def get_experiment(self, name: str) -> dict[str, Any]:
         """Return one experiment with its number of trials."""
@@ -180,11 +202,11 @@ class RemoteTrackingStore:
     ) -> dict[str, Any]:
         """Create a trial in an existing experiment."""
         body = _without_none(name=name, display_name=display_name, tags=check_tags(tags))
-        record = self._send(
-            "POST",
+        record = self._create(
             path_of("experiments", experiment_name, "trials"),
-            body=body,
-            what=f"create trial {name} in experiment {experiment_name}",
+            body,
+            path_of("experiments", experiment_name, "trials", name),
+            f"trial {name} in experiment {experiment_name}",
         )
         return self._trial(record)
 
@@ -339,8 +361,8 @@ class RemoteTrackingStore:
         """Create a trial component; takes the fields of :meth:`TrackingStore.create_component`."""
         body = _component_body(fields)
         body["name"] = name
-        record = self._send(
-            "POST", "trial-components", body=body, what=f"create trial component {name}"
+        record = self._create(
+            "trial-components", body, path_of("trial-components", name), f"trial component {name}"
         )
         return _component(record)
 
@@ -404,15 +426,17 @@ class RemoteTrackingStore:
 
         ``include`` is accepted for compatibility; every record comes back in full.
         """
-        query = _without_none(
-            experiments=list(experiment_names) if experiment_names else None,
-            trials=list(trial_names) if trial_names else None,
-            unassigned=unassigned or None,
-            search_expression=_narrowed(search_expression, names, created_before, created_after),
-            name_contains=name_contains or None,
-            sort_by=sort_by,
-            sort_order=sort_order,
+        query = _selection_body(
+            names=names,
+            experiment_names=experiment_names,
+            trial_names=trial_names,
+            unassigned=unassigned,
+            search_expression=search_expression,
+            created_before=created_before,
+            created_after=created_after,
+            name_contains=name_contains,
         )
+        query.update(_without_none(sort_by=sort_by, sort_order=sort_order))
         end = None if limit is None else offset + limit
         records: list[dict[str, Any]] = []
         cursor = None
@@ -429,8 +453,40 @@ class RemoteTrackingStore:
         return records[offset:end]
 
     def count_components(self, **selection: Any) -> int:
-        """Return how many components :meth:`search_components` would return without paging."""
-        return len(self.search_components(**selection))
+        """Return how many components :meth:`search_components` would return without paging.
+
+        Takes the selection arguments of :meth:`search_components` and ignores the others, as
+        :meth:`TrackingStore.count_components` does. One request reads the query's total.
+        """
+        body = {**_selection_body(**selection), "limit": 1, "columns": ["name"]}
+        page = self._send(
+            "POST", "query/trial-components", body=body, what="count trial components"
+        )
+        return int(page["total"])
+
+    def component_columns(self, **selection: Any) -> dict[str, list[tuple[str, str]]]:
+        """Return the parameter, metric, artifact and job setting names of a selection.
+
+        Takes the selection arguments of :meth:`search_components`. The pairs have the shape
+        of :meth:`TrackingStore.component_columns`, with the API's types: a parameter's type
+        is ``number``, ``boolean``, ``string`` or ``mixed``, once per name, where the store
+        gives one pair per stored value type.
+        """
+        unknown = set(selection) - _SELECTION_ARGUMENTS
+        if unknown:
+            raise TypeError(f"component_columns() got unexpected argument(s): {sorted(unknown)}")
+        reply = self._send(
+            "POST",
+            "query/columns",
+            body=_selection_body(**selection),
+            what="read the columns of trial components",
+        )
+        return {
+            "parameters": sorted((c["name"], c["type"]) for c in reply["parameters"]),
+            "metrics": sorted((c["name"], "") for c in reply["metrics"]),
+            "artifacts": sorted((c["name"], c["kind"]) for c in reply["artifacts"]),
+            "job_settings": sorted((c["name"], c["type"]) for c in reply["job_settings"]),
+        }
 
     def running_components(self, source_type: str) -> list[dict[str, Any]]:
         """Return components of ``source_type`` whose status is InProgress or Stopping."""
@@ -540,10 +596,52 @@ class RemoteTrackingStore:
                     steps[name] = int(points[-1]["step"])
         return steps
 
+    # -- live updates -----------------------------------------------------------------------
+
+    def latest_change_id(self) -> int:
+        """Return the id of the server's newest change event, or 0 for none."""
+        return self._changes.latest_change_id()
+
+    def changes_since(self, change_id: int, limit: int = 1000) -> list[dict[str, Any]]:
+        """Return change events newer than ``change_id``, oldest first.
+
+        Each call opens the server's live-update WebSocket once; see
+        :meth:`ChangeFeedReader.changes_since` for the event that replaces a reset notice.
+        """
+        return self._changes.changes_since(change_id, limit)
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, **options: Any) -> Any:
         return self._client.request(method, path, **options)
+
+    def _create(self, path: str, body: Mapping[str, Any], record_path: str, what: str) -> Any:
+        """POST a create; after a retry's 409, return the stored record if it is what was sent.
+
+        ``record_path`` is the API path of the new record. A record there that lacks a field
+        of ``body``, or has another value in it, was written by someone else.
+        """
+        try:
+            return self._send("POST", path, body=body, what=f"create {what}")
+        except RetriedConflictError as conflict:
+            try:
+                record = self._send("GET", record_path, what=f"read {what} after a retried create")
+            except NotFoundError:
+                # Deleted since the 409, or the name is taken in another experiment.
+                raise conflict from None
+            if not _contains(record, body):
+                log.warning(
+                    "Retried create of %s got 409, and the stored record differs from the "
+                    "request: another client created it",
+                    what,
+                )
+                raise
+            log.info(
+                "Retried create of %s got 409 for the record that its first attempt wrote; "
+                "using that record",
+                what,
+            )
+            return record
 
     def _all_pages(self, path: str, params: Mapping[str, Any], what: str) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
@@ -573,6 +671,20 @@ def _without_none(**fields: Any) -> dict[str, Any]:
 
 def _flag(value: bool) -> str:
     return "true" if value else "false"
+
+
+def _contains(record: Any, sent: Any) -> bool:
+    """Return whether an API record has every field of a request body, with the same value.
+
+    Objects match when the record has each key sent with a matching value, so fields that the
+    server adds (an artifact's default media type, timestamps) do not count. Other values
+    match when their JSON forms are equal, NaN being null in both.
+    """
+    if isinstance(sent, Mapping):
+        return isinstance(record, Mapping) and all(
+            key in record and _contains(record[key], value) for key, value in sent.items()
+        )
+    return bool(to_json_form(record) == to_json_form(sent))
 
 
 def _component_body(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -605,6 +717,28 @@ def _component(record: Mapping[str, Any]) -> dict[str, Any]:
         for name, value in record.get("parameters", {}).items()
     }
     return component
+
+
+def _selection_body(
+    *,
+    names: Sequence[str] | None = None,
+    experiment_names: Sequence[str] | None = None,
+    trial_names: Sequence[str] | None = None,
+    unassigned: bool = False,
+    search_expression: Mapping[str, Any] | None = None,
+    created_before: float | None = None,
+    created_after: float | None = None,
+    name_contains: str | None = None,
+    **_other: Any,
+) -> dict[str, Any]:
+    """Return the query body fields of a selection of trial components; others are ignored."""
+    return _without_none(
+        experiments=list(experiment_names) if experiment_names else None,
+        trials=list(trial_names) if trial_names else None,
+        unassigned=unassigned or None,
+        search_expression=_narrowed(search_expression, names, created_before, created_after),
+        name_contains=name_contains or None,
+    )
 
 
 def _narrowed(

@@ -208,7 +208,8 @@ change_events = sa.Table(
 
 # Idempotency keys of metric batches: a client that retries a batch sends the same key, and a
 # key found here gets the stored result instead of a second write. Each row is written in the
-# transaction of its batch and deleted with its trial component.
+# transaction of its batch, and deleted with its trial component or once older than the store's
+# METRIC_BATCH_KEY_RETENTION_S (by created_at, hence its index).
 metric_batch_keys = sa.Table(
     "metric_batch_keys",
     metadata,
@@ -221,5 +222,5 @@ metric_batch_keys = sa.Table(
         index=True,
     ),
     sa.Column("written", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False, index=True),
 )

@@ -76,6 +76,14 @@ MAX_WRITE_ATTEMPTS = 8
 #: Change events older than this are pruned.
 CHANGE_EVENT_RETENTION_S = 3600.0
 
+#: Idempotency keys of metric batches older than this are deleted. A client sends a batch
+#: again only while it retries (minutes) or until its next flush, so a week is far beyond
+#: the time in which a key can come back.
+METRIC_BATCH_KEY_RETENTION_S = 7 * 24 * 3600.0
+
+#: Shortest time between two deletions of old metric batch keys by one store object.
+METRIC_BATCH_KEY_PRUNE_INTERVAL_S = 3600.0
+
 #: PostgreSQL channel on which each write transaction announces its change event at commit;
 #: the payload is the change id. The server's live-update feed LISTENs on it.
 CHANGE_NOTIFY_CHANNEL = "jupyter_experiments_changes"
@@ -264,6 +272,8 @@ class TrackingStore:
     def __init__(self, url: str | None = None, *, engine: sa.Engine | None = None) -> None:
         self.url = resolve_db_url(url)
         self.engine = engine or create_engine(self.url)
+        # time.monotonic() after which the next keyed metric batch deletes old keys.
+        self._next_key_prune_at = 0.0
         try:
             migrations.ensure_schema(self.engine)
         except BaseException:
@@ -1688,14 +1698,59 @@ class TrackingStore:
                         )
                     )
                 except IntegrityError:
-                    raise ConflictError(
-                        f"Idempotency key {idempotency_key!r} is already used by a metric batch "
-                        "of another trial component. Send a new key for each batch."
-                    ) from None
+                    # Another transaction recorded the key after the check above: roll this
+                    # one back and return what the key's batch wrote.
+                    raise _KeyRecordedMeanwhile from None
+                if time.monotonic() >= self._next_key_prune_at:
+                    self._next_key_prune_at = time.monotonic() + METRIC_BATCH_KEY_PRUNE_INTERVAL_S
+                    self._delete_old_batch_keys(connection, METRIC_BATCH_KEY_RETENTION_S)
             self._record_change(connection, "component", component_name, "metrics")
             return len(points)
 
-        return self._write(work, f"log metrics to {component_name}")
+        try:
+            return self._write(work, f"log metrics to {component_name}")
+        except _KeyRecordedMeanwhile:
+            assert idempotency_key is not None
+            return self._batch_written_meanwhile(idempotency_key, component_name)
+
+    def prune_batch_keys(self, older_than_s: float = METRIC_BATCH_KEY_RETENTION_S) -> int:
+        """Delete metric batch keys older than ``older_than_s`` seconds; return how many.
+
+        :meth:`log_metrics` also deletes the keys older than
+        :data:`METRIC_BATCH_KEY_RETENTION_S` with the first keyed batch of a store object, and
+        again at most once per :data:`METRIC_BATCH_KEY_PRUNE_INTERVAL_S`.
+        """
+        return self._write(
+            lambda connection: self._delete_old_batch_keys(connection, older_than_s),
+            "prune metric batch keys",
+        )
+
+    @staticmethod
+    def _delete_old_batch_keys(connection: sa.Connection, older_than_s: float) -> int:
+        removed = connection.execute(
+            metric_batch_keys.delete().where(
+                metric_batch_keys.c.created_at < time.time() - older_than_s
+            )
+        ).rowcount
+        if removed:
+            log.info("Deleted %d metric batch keys older than %.0f s", removed, older_than_s)
+        return int(removed)
+
+    def _batch_written_meanwhile(self, key: str, component_name: str) -> int:
+        """Return the count of the batch that another transaction recorded under ``key``."""
+        with self._read() as connection:
+            component_id = self._id_of(
+                connection, trial_components, component_name, "trial component"
+            )
+            applied = self._applied_batch(connection, key, component_id, component_name)
+        if applied is None:
+            # The key's component was deleted in the meantime, which took the key with it.
+            raise ConflictError(
+                f"Metric batch {key!r} to trial component {component_name!r} was written "
+                "concurrently and its key is gone. Check that the trial component exists, "
+                "then send the batch again."
+            )
+        return applied
 
     @staticmethod
     def _applied_batch(
@@ -2064,6 +2119,10 @@ class TrackingStore:
                     )
                 )
             ]
+
+
+class _KeyRecordedMeanwhile(Exception):
+    """Rolls back a metric batch whose idempotency key another transaction recorded first."""
 
 
 class _RolledBack(Exception):
