@@ -44,6 +44,14 @@ def test_no_kernels_or_lab(server: TrackingServer) -> None:
     assert get(server, "lab").status_code == 404
 
 
+def test_no_file_downloads(server: TrackingServer) -> None:
+    # The server runs in the test's working directory, which jupyter_server would serve as
+    # its root through /files/.
+    name = next(path.name for path in sorted(Path.cwd().iterdir()) if path.is_file())
+
+    assert get(server, f"files/{name}").status_code == 404
+
+
 def test_writes_given_db(server: TrackingServer) -> None:
     headers = {"Authorization": f"token {server.token}"}
     created = requests.post(

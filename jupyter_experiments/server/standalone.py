@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from jupyter_server.serverapp import ServerApp
+from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
 from traitlets.config import Config
 
 from ..remote import TOKEN_ENV, TRACKING_URI_ENV
@@ -23,6 +24,18 @@ log = logging.getLogger("jupyter_experiments.server")
 
 #: The server extension that this server runs, and nothing else.
 EXTENSION = "jupyter_experiments.server"
+
+
+class NoFilesContentsManager(AsyncLargeFileManager):
+    """A contents manager that adds no ``/files/`` route, so no local file can be downloaded.
+
+    jupyter_server asks the contents manager for extra routes, and the file-based managers add
+    one that serves any file under the server's root directory; a tracking server has none to
+    serve.
+    """
+
+    def get_extra_handlers(self) -> list[Any]:
+        return []
 
 
 class TrackingServerApp(ServerApp):
@@ -58,6 +71,7 @@ def server_config(
                 # jupyter_server protects; containers often run as root.
                 "allow_root": True,
                 "jpserver_extensions": {EXTENSION: True},
+                "contents_manager_class": NoFilesContentsManager,
                 "reraise_server_extension_failures": True,
             },
             "IdentityProvider": {"token": token},
