@@ -309,9 +309,47 @@ def test_awkward_values(lab: OpenedLab, awkward_chart: str) -> None:
     awkward = [row for row in rows if row["label"].startswith("Awkward")]
     assert [row["y"] for row in awkward] == [1.0, None, None, 0.5, None, 0.25]
     assert [row["value"] for row in awkward][1:3] == ["NaN", "Infinity"]
+    assert [row.get("edge") for row in awkward] == [None, None, "+∞", None, "−∞", None]
     notes = page.locator(f"#{chart_id} .jp-ExperimentChart-notes")
-    expect(notes).to_contain_text("1 NaN and 2 infinite values are shown as gaps")
+    expect(notes).to_contain_text("1 NaN value is shown as a gap in its line.")
+    expect(notes).to_contain_text(
+        "2 infinite values are marked with triangles at the top (+∞) or bottom (−∞) edge."
+    )
     expect(notes.locator("li")).to_have_text(["No loss (awkward): no test:loss"])
+
+
+#: The maximum distance in pixels between an infinity's triangle and its edge of the plot.
+EDGE_INSET_PX = 10
+
+#: Returns the shape and vertical pixel position of every symbol the chart's Vega view drew,
+#: and the plot's height.
+SYMBOLS_JS = f"""(id) => {{
+  const view = ({CHART_JS})(id).content.view;
+  const symbols = [];
+  const walk = (mark) => {{
+    for (const item of mark.items ?? []) {{
+      if (mark.marktype === 'symbol') {{
+        symbols.push({{ shape: item.shape, y: item.y }});
+      }}
+      (item.items ?? []).forEach(walk);
+    }}
+  }};
+  walk(view.scenegraph().root);
+  return {{ symbols, height: view.height() }};
+}}"""
+
+
+def test_awkward_infinity_marks(lab: OpenedLab, awkward_chart: str) -> None:
+    page = lab.page
+    wait_for_rows(page, awkward_chart, "rows => rows.length === 7")
+
+    drawn = page.evaluate(SYMBOLS_JS, awkward_chart)
+
+    edges = [s for s in drawn["symbols"] if s["shape"] in ("triangle-up", "triangle-down")]
+    assert [s["shape"] for s in edges] == ["triangle-up", "triangle-down"]
+    # Each triangle sits just inside its edge of the plot.
+    assert 0 < edges[0]["y"] <= EDGE_INSET_PX
+    assert drawn["height"] - EDGE_INSET_PX <= edges[1]["y"] < drawn["height"]
 
 
 def test_awkward_log_scale_notice(lab: OpenedLab, awkward_chart: str) -> None:
@@ -343,6 +381,22 @@ def test_describe_metric_charts(lab: OpenedLab) -> None:
         expect(charts.nth(index)).to_have_attribute("data-status", "rendered")
         expect(charts.nth(index)).to_have_attribute("data-point-count", str(STEPS))
         expect(charts.nth(index).locator("canvas")).to_have_count(1)
+
+
+def test_describe_charts_follow_theme(lab: OpenedLab) -> None:
+    page = lab.page
+    charts = page.locator(".jp-DescribeComponent:visible .jp-DescribeComponent-metricChart")
+    expect(charts).to_have_count(2)
+    expect(charts.first).to_have_attribute("data-render-count", re.compile(r"^\d+$"))
+    before = [int(charts.nth(index).get_attribute("data-render-count") or 0) for index in (0, 1)]
+
+    set_theme(page, "JupyterLab Dark", light=False)
+    try:
+        for index in (0, 1):
+            expect(charts.nth(index)).to_have_attribute("data-render-count", str(before[index] + 1))
+            expect(charts.nth(index)).to_have_attribute("data-status", "rendered")
+    finally:
+        set_theme(page, "JupyterLab Light", light=True)
 
 
 def measure_renders(page: Page, chart_id: str, times: int = 3) -> list[int]:
@@ -389,3 +443,152 @@ def test_load_render_time(lab: OpenedLab) -> None:
     print(f"Rendered {LOAD_COMPONENTS} series, {points} points: {timings} ms")
 
     assert points == LOAD_COMPONENTS * FULL_LOAD_POINTS
+
+
+#: Returns the DOM id of the first chart tab, or null.
+FIRST_CHART_JS = """() => [...window.jupyterapp.shell.widgets('main')]
+  .find(w => w.hasClass('jp-ExperimentChartPanel'))?.id ?? null"""
+
+#: Resolves with true once the saved workspace contains a chart whose options are `options`,
+#: placed in the main area's layout, and a trial component list only if `table` is true; or
+#: with false after 20 s. (`wait_for_function` would take the pending promise as true.)
+CHART_SAVED_JS = """async ([options, table]) => {
+  const app = window.jupyterapp;
+  const saved = async () => {
+    const workspace = await app.serviceManager.workspaces.fetch('default');
+    const layout = JSON.stringify(workspace.data['layout-restorer:data'] ?? {});
+    const chart = Object.entries(workspace.data).some(([key, value]) =>
+      key.startsWith('jupyter-experiments-chart:')
+      && layout.includes(key)
+      && JSON.stringify(value.data.options) === JSON.stringify(options));
+    return chart && layout.includes('jupyter-experiments-component-table:') === table;
+  };
+  const started = performance.now();
+  while (!(await saved())) {
+    if (performance.now() - started > 20000) {
+      return false;
+    }
+    await new Promise(resolve => setTimeout(resolve, 250));
+  }
+  return true;
+}"""
+
+
+#: Resolves with the saved workspace's chart states and main area layout.
+SAVED_CHARTS_JS = """async () => {
+  const workspace = await window.jupyterapp.serviceManager.workspaces.fetch('default');
+  return {
+    charts: Object.entries(workspace.data)
+      .filter(([key]) => key.startsWith('jupyter-experiments-chart:')),
+    main: workspace.data['layout-restorer:data']?.main ?? null
+  };
+}"""
+
+
+def chart_state(page: Page, chart_id: str) -> dict[str, Any]:
+    """Return a chart's title, options, names and drawn point count."""
+    return dict(
+        page.evaluate(
+            f"""(id) => {{
+                const panel = ({CHART_JS})(id);
+                return {{
+                    label: panel.title.label,
+                    options: panel.content.model.options,
+                    names: panel.content.model.components.map(c => c.name),
+                    points: panel.content.build?.pointCount ?? null
+                }};
+            }}""",
+            chart_id,
+        )
+    )
+
+
+def reload_lab(lab: OpenedLab, options: dict[str, Any], table: bool) -> str:
+    """Wait until the workspace has saved a chart with ``options`` (and a table if ``table``),
+    reload the page and return the DOM id of the restored chart."""
+    page = lab.page
+    if not page.evaluate(CHART_SAVED_JS, [options, table]):
+        saved = page.evaluate(SAVED_CHARTS_JS)
+        raise AssertionError(
+            f"The workspace never saved a chart with options {options} (table open: {table}). "
+            f"Saved: {saved}"
+        )
+    open_lab(page, lab.server)
+    page.wait_for_function(f"() => ({FIRST_CHART_JS})() !== null")
+    return str(page.evaluate(FIRST_CHART_JS))
+
+
+@pytest.fixture(scope="module")
+def restored_chart(lab: OpenedLab) -> tuple[dict[str, Any], str]:
+    """Chart the Training components with changed options, reload the page; return the state
+    before the reload and the DOM id of the restored chart."""
+    page = lab.page
+    close_all(page)
+    open_table(page, EXPERIMENT, len(CHANNELS))
+    chart_id = add_chart_of_all_rows(page, EXPERIMENT, len(CHANNELS))
+    pane = properties(page, chart_id)
+    pane.get_by_label("Data type", exact=True).select_option(label="Time series")
+    pane.get_by_label("Log scale Y").check()
+    # Time series start with the first metric, test:accuracy; both metrics are drawn.
+    pane.locator("label", has_text="test:loss").locator("input").check()
+    wait_for_rows(page, chart_id, "rows => rows.length === 50")
+    before = chart_state(page, chart_id)
+
+    return before, reload_lab(lab, before["options"], table=True)
+
+
+def test_restored_chart_options(lab: OpenedLab, restored_chart: tuple[dict[str, Any], str]) -> None:
+    before, chart_id = restored_chart
+
+    wait_for_rows(lab.page, chart_id, "rows => rows.length === 50")
+    after = chart_state(lab.page, chart_id)
+
+    assert after["options"] == before["options"]
+    assert after["options"]["logY"] is True
+    assert after["label"] == before["label"]
+
+
+def test_restored_chart_points(lab: OpenedLab, restored_chart: tuple[dict[str, Any], str]) -> None:
+    before, chart_id = restored_chart
+
+    wait_for_rows(lab.page, chart_id, "rows => rows.length === 50")
+    after = chart_state(lab.page, chart_id)
+
+    assert after["points"] == before["points"]
+    assert sorted(after["names"]) == sorted(before["names"])
+    expect(plot(lab.page, chart_id)).to_have_attribute("data-point-count", "50")
+
+
+def test_restored_chart_follows_table(
+    lab: OpenedLab, restored_chart: tuple[dict[str, Any], str]
+) -> None:
+    page = lab.page
+    _, chart_id = restored_chart
+    page.wait_for_function(
+        f"(label) => ({TABLE_JS})(label)?.model.rowCount === {len(CHANNELS)}", arg=EXPERIMENT
+    )
+    page.evaluate(
+        f"(label) => window.jupyterapp.shell.activateById(({TABLE_JS})(label).parent.id)",
+        EXPERIMENT,
+    )
+
+    body_cell(page, EXPERIMENT, "name", 0).click()
+
+    rows = wait_for_rows(page, chart_id, "rows => rows.length === 10")
+    assert len({row["component"] for row in rows}) == 1
+
+
+def test_restored_chart_without_table(
+    lab: OpenedLab, restored_chart: tuple[dict[str, Any], str]
+) -> None:
+    page = lab.page
+    before, chart_id = restored_chart
+    page.evaluate(f"(label) => ({TABLE_JS})(label).parent.close()", EXPERIMENT)
+    expect(page.locator(".jp-ComponentTablePanel")).to_have_count(0)
+    options = chart_state(page, chart_id)["options"]
+
+    restored_id = reload_lab(lab, options, table=False)
+
+    rows = wait_for_rows(page, restored_id, "rows => rows.length === 50")
+    expect(page.locator(".jp-ComponentTablePanel")).to_have_count(0)
+    assert len({row["component"] for row in rows}) == len(before["names"])

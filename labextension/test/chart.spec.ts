@@ -171,6 +171,17 @@ describe('ChartModel', () => {
     expect(server.requests.map(r => r.maxPoints)).toEqual([1000, 2000]);
   });
 
+  it('fetches every point without downsampling', async () => {
+    const { model, server } = setup([component('a', { loss: 2 })]);
+    model.setOptions({ dataType: 'series', metrics: ['loss'] });
+    await model.update();
+
+    model.downsample = false;
+    await model.update();
+
+    expect(server.requests.map(r => r.maxPoints)).toEqual([1000, 0]);
+  });
+
   it('follows the source selection', async () => {
     const { model, source } = setup([
       component('a', { loss: 2 }),
@@ -296,6 +307,39 @@ describe('TableChartSource', () => {
     const source = new TableChartSource(model, []);
 
     expect(source.row('b')?.metrics?.loss.count).toBe(1);
+  });
+
+  it('shows its names without a table', () => {
+    const source = new TableChartSource(null, ['a', 'b']);
+
+    expect(source.names()).toEqual(['a', 'b']);
+    expect(source.row('a')).toBeUndefined();
+  });
+
+  it('follows a table attached later', async () => {
+    const model = await table();
+    const source = new TableChartSource(null, ['a']);
+    let emitted = 0;
+    source.changed.connect(() => emitted++);
+
+    source.attach(model);
+    await model.selectRow(2, 'replace');
+
+    expect(source.names()).toEqual(['b']);
+    expect(source.row('c')?.name).toBe('c');
+    expect(emitted).toBe(2);
+  });
+
+  it('stops following the table it replaces', async () => {
+    const first = await table();
+    const second = await table();
+    const source = new TableChartSource(first, ['a']);
+
+    source.attach(second);
+    await first.selectRow(0, 'replace');
+
+    expect(source.names()).toEqual(['a']);
+    expect(source.table).toBe(second);
   });
 
   it('keeps its rows after the table is closed', async () => {

@@ -22,6 +22,7 @@ import {
   IChartBuild,
   IChartOptions,
   IChartRow,
+  NARROW_CHART_WIDTH,
   parseFieldKey,
   smooth,
   standaloneSpec,
@@ -120,6 +121,22 @@ function markOf(build: IChartBuild): Record<string, unknown> {
   return main.mark as Record<string, unknown>;
 }
 
+/**
+ * Return the layers of a time series that mark infinite values.
+ */
+function edgeLayersOf(build: IChartBuild): {
+  transform?: unknown;
+  mark: Record<string, unknown>;
+  encoding: Record<string, unknown>;
+}[] {
+  const layers = (specOf(build).layer ?? []) as {
+    transform?: unknown;
+    mark: Record<string, unknown>;
+    encoding: Record<string, unknown>;
+  }[];
+  return layers.filter(layer => layer.transform !== undefined);
+}
+
 const components = CHANNELS.map(channels => training(channels));
 
 describe('fields', () => {
@@ -149,6 +166,18 @@ describe('fields', () => {
     expect(availableFields(components)).toEqual({
       parameters: ['hidden_channels', 'optimizer'],
       metrics: ['test:accuracy', 'test:loss']
+    });
+  });
+
+  it('defaults to the parameter that varies most', () => {
+    const swept = components.map(component => ({
+      ...component,
+      parameters: { ...component.parameters, dropout: 0.25 }
+    }));
+
+    expect(defaultOptions(swept).x).toEqual({
+      kind: 'parameter',
+      name: 'hidden_channels'
     });
   });
 
@@ -592,8 +621,166 @@ describe('time series', () => {
     expect(build.notices).toContainEqual({
       kind: 'non-finite',
       nan: 1,
-      infinite: 2
+      infinite: 2,
+      marked: true
     });
+  });
+
+  it('labels infinite points with their edge', () => {
+    const series = {
+      'training-2': { 'test:loss': points([1, 'Infinity', null, '-Infinity']) }
+    };
+    const build = buildChart(
+      options({ dataType: 'series' }),
+      [training(2)],
+      series,
+      SIZE
+    );
+
+    expect(build.rows.map(row => row.edge)).toEqual([
+      undefined,
+      '+∞',
+      undefined,
+      '−∞'
+    ]);
+  });
+
+  it('marks +∞ at the top edge and −∞ at the bottom', () => {
+    const series = {
+      'training-2': { 'test:loss': points([1, 'Infinity', 3, '-Infinity']) }
+    };
+    const build = buildChart(
+      options({ dataType: 'series' }),
+      [training(2)],
+      series,
+      SIZE
+    );
+
+    const layers = edgeLayersOf(build);
+    expect(layers.map(layer => layer.transform)).toEqual([
+      [{ filter: { field: 'edge', equal: '+∞' } }],
+      [{ filter: { field: 'edge', equal: '−∞' } }]
+    ]);
+    expect(layers.map(layer => layer.mark.shape)).toEqual([
+      'triangle-up',
+      'triangle-down'
+    ]);
+    expect(layers.map(layer => layer.encoding.y)).toEqual([
+      { value: 0 },
+      { value: 'height' }
+    ]);
+    expect(layers[0].mark.yOffset).toBeGreaterThan(0);
+    expect(layers[1].mark.yOffset).toBeLessThan(0);
+  });
+
+  it('shows the infinity in the edge tooltip', () => {
+    const series = {
+      'training-2': { 'test:loss': points([1, 'Infinity']) }
+    };
+    const build = buildChart(
+      options({ dataType: 'series' }),
+      [training(2)],
+      series,
+      SIZE
+    );
+
+    const tooltip = edgeLayersOf(build)[0].encoding.tooltip as {
+      field: string;
+      title: string;
+    }[];
+    expect(tooltip).toContainEqual({
+      field: 'edge',
+      type: 'nominal',
+      title: 'Value'
+    });
+  });
+
+  it('places edge marks on the x axis and colors of the lines', () => {
+    const series = {
+      'training-2': { 'test:loss': points([1, 2, 'Infinity']) }
+    };
+    const build = buildChart(
+      options({ dataType: 'series', logX: true }),
+      [training(2)],
+      series,
+      SIZE
+    );
+
+    const spec = specOf(build);
+    const layers = spec.layer as Record<string, Record<string, unknown>>[];
+    const main = layers[layers.length - 1].encoding;
+    const edge = edgeLayersOf(build)[0].encoding;
+    expect(edge.x).toEqual(main.x);
+    expect(edge.color).toEqual(main.color);
+  });
+
+  it('keeps the line the main layer next to edge marks', () => {
+    const series = {
+      'training-2': { 'test:loss': points([1, 'Infinity', 3]) }
+    };
+    const build = buildChart(
+      options({ dataType: 'series', smoothing: 0.5 }),
+      [training(2)],
+      series,
+      SIZE
+    );
+
+    const layers = specOf(build).layer as Record<string, unknown>[];
+    expect(layers).toHaveLength(4);
+    expect(markOf(build).type).toBe('line');
+    expect(layers[layers.length - 1].params).toBeDefined();
+  });
+
+  it('adds no edge marks without infinite values', () => {
+    const series = {
+      'training-2': { 'test:loss': points([1, null, 3]) }
+    };
+    const build = buildChart(
+      options({ dataType: 'series' }),
+      [training(2)],
+      series,
+      SIZE
+    );
+
+    expect(specOf(build).layer).toBeUndefined();
+    expect(build.notices).toContainEqual({
+      kind: 'non-finite',
+      nan: 1,
+      infinite: 0,
+      marked: true
+    });
+  });
+
+  it('leaves infinite values out of histograms', () => {
+    const series = {
+      'training-2': { 'test:loss': points([1, 'Infinity', 3]) }
+    };
+    const build = buildChart(
+      options({ dataType: 'series', chartType: 'histogram' }),
+      [training(2)],
+      series,
+      SIZE
+    );
+
+    expect(specOf(build).layer).toBeUndefined();
+    expect(build.notices).toContainEqual({
+      kind: 'non-finite',
+      nan: 0,
+      infinite: 1,
+      marked: false
+    });
+  });
+
+  it('marks infinite values in small metric charts', () => {
+    const build = buildMetricChart(
+      'test:loss',
+      points([1, '-Infinity', 3]),
+      SIZE
+    );
+
+    const layers = edgeLayersOf(build);
+    expect(layers).toHaveLength(2);
+    expect(layers[1].mark.size).toBeLessThan(80);
   });
 
   it('marks a single point', () => {
@@ -892,5 +1079,26 @@ describe('buildMetricChart', () => {
     const build = buildMetricChart('loss', [], SIZE);
 
     expect(build.spec).toBeNull();
+  });
+});
+
+describe('legend placement', () => {
+  function legendOf(width: number): Record<string, unknown> {
+    const build = buildChart(options(), components, {}, { width, height: 300 });
+    const config = build.spec?.config as { legend: Record<string, unknown> };
+    return config.legend;
+  }
+
+  it('lists entries one per line below a narrow chart', () => {
+    expect(legendOf(NARROW_CHART_WIDTH - 1)).toMatchObject({
+      orient: 'bottom',
+      direction: 'vertical'
+    });
+  });
+
+  it('puts the legend right of a wide chart', () => {
+    expect(legendOf(NARROW_CHART_WIDTH + 200)).toMatchObject({
+      orient: 'right'
+    });
   });
 });

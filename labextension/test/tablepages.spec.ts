@@ -137,6 +137,32 @@ describe('ComponentPages', () => {
     expect(server.maxInflight).toBe(ComponentPages.MAX_CONCURRENT_REQUESTS);
   });
 
+  it('waits for the total before a second page', async () => {
+    const server = new FakeServer(5);
+    const pages = pagesOf(server);
+    server.autoReply = false;
+
+    pages.prefetch(0, 200);
+    await settle();
+
+    expect(server.queries.map(query => query.offset)).toEqual([0]);
+    server.release();
+    await settle();
+    expect(server.queries.map(query => query.offset)).toEqual([0]);
+    expect(pages.row(4)?.name).toBe('c00004');
+  });
+
+  it('asks for the first page when a deep row comes first', async () => {
+    const server = new FakeServer(10000);
+    const pages = pagesOf(server);
+
+    pages.row(9050);
+    await settle();
+    await settle();
+
+    expect(server.queries.map(query => query.offset)).toEqual([0, 9000]);
+  });
+
   it('returns a range of rows', async () => {
     const server = new FakeServer(1000);
     const pages = pagesOf(server);

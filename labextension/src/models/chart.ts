@@ -160,6 +160,26 @@ export class ChartModel implements IDisposable {
   }
 
   /**
+   * Whether the server downsamples the series to `maxPoints`. When false,
+   * every point is fetched. Call `update()` after changing it.
+   *
+   * #### Notes
+   * The panel always downsamples. Benchmarks turn it off to measure the
+   * chart with every point.
+   */
+  get downsample(): boolean {
+    return this._downsample;
+  }
+
+  set downsample(value: boolean) {
+    if (value === this._downsample) {
+      return;
+    }
+    this._downsample = value;
+    this._versions.clear();
+  }
+
+  /**
    * Whether the model has been disposed.
    */
   get isDisposed(): boolean {
@@ -361,7 +381,8 @@ export class ChartModel implements IDisposable {
       const reply = await this._fetchSeries(
         name,
         metrics.slice(start, start + MAX_SERIES_PER_REQUEST),
-        this._maxPoints,
+        // The server returns every point for 0.
+        this._downsample ? this._maxPoints : 0,
         this._serverSettings
       );
       Object.assign(found, reply.series);
@@ -399,6 +420,7 @@ export class ChartModel implements IDisposable {
 
   private _changed = new Signal<this, void>(this);
   private _components: ITrialComponent[] = [];
+  private _downsample = true;
   private _error: string | null = null;
   private _extra = new Map<string, ITrialComponent>();
   private _failedComponents = new Set<string>();

@@ -1,6 +1,7 @@
 /**
  * The chart source of a trial component list: the rows selected in the
- * table, or the rows a chart was opened for when none is selected.
+ * table, or the rows a chart was opened for when none is selected or the
+ * chart follows no table.
  */
 
 import { ISignal, Signal } from '@lumino/signaling';
@@ -20,14 +21,17 @@ import { ComponentTableModel } from './table';
 export class TableChartSource implements IChartSource {
   /**
    * Construct the source of `table`, falling back to `initial` names.
+   *
+   * @param table - The table to follow, or null to show the `initial`
+   *   names until `attach()` gives it a table, such as a chart restored
+   *   before its table.
+   * @param initial - The names the chart was opened for.
    */
-  constructor(table: ComponentTableModel, initial: readonly string[]) {
-    this._table = table;
+  constructor(table: ComponentTableModel | null, initial: readonly string[]) {
     this._initial = [...initial];
-    this._scan();
-    table.selectionChanged.connect(this._onTableChanged, this);
-    table.rowsChanged.connect(this._onTableChanged, this);
-    table.rowCountChanged.connect(this._onTableChanged, this);
+    if (table !== null) {
+      this._follow(table);
+    }
   }
 
   /**
@@ -45,13 +49,22 @@ export class TableChartSource implements IChartSource {
   }
 
   /**
+   * The table followed, or null.
+   */
+  get table(): ComponentTableModel | null {
+    return this._table;
+  }
+
+  /**
    * Return the selected rows' names in table order, or the names the chart
    * was opened for when no row is selected.
    */
   names(): string[] {
-    const selected = this._table.isDisposed
-      ? new Set<string>()
-      : this._table.selectedNames;
+    const table = this._table;
+    const selected =
+      table === null || table.isDisposed
+        ? new Set<string>()
+        : table.selectedNames;
     if (selected.size === 0) {
       return [...this._initial];
     }
@@ -69,11 +82,35 @@ export class TableChartSource implements IChartSource {
   }
 
   /**
+   * Follow `table` in place of the table followed so far, if any.
+   */
+  attach(table: ComponentTableModel): void {
+    if (table === this._table) {
+      return;
+    }
+    if (this._table !== null) {
+      this._table.selectionChanged.disconnect(this._onTableChanged, this);
+      this._table.rowsChanged.disconnect(this._onTableChanged, this);
+      this._table.rowCountChanged.disconnect(this._onTableChanged, this);
+    }
+    this._follow(table);
+    this._changed.emit();
+  }
+
+  /**
    * Stop following the table.
    */
   dispose(): void {
     Signal.disconnectReceiver(this);
     Signal.clearData(this);
+  }
+
+  private _follow(table: ComponentTableModel): void {
+    this._table = table;
+    this._scan();
+    table.selectionChanged.connect(this._onTableChanged, this);
+    table.rowsChanged.connect(this._onTableChanged, this);
+    table.rowCountChanged.connect(this._onTableChanged, this);
   }
 
   private _onTableChanged(): void {
@@ -82,13 +119,14 @@ export class TableChartSource implements IChartSource {
   }
 
   private _scan(): void {
-    if (this._table.isDisposed) {
+    const table = this._table;
+    if (table === null || table.isDisposed) {
       return;
     }
     const rows = new Map<string, ITrialComponent>();
     const order: string[] = [];
-    for (let index = 0; index < this._table.rowCount; index++) {
-      const row = this._table.row(index);
+    for (let index = 0; index < table.rowCount; index++) {
+      const row = table.row(index);
       if (row !== undefined) {
         rows.set(row.name, row);
         order.push(row.name);
@@ -108,5 +146,5 @@ export class TableChartSource implements IChartSource {
   private _initial: string[];
   private _order: string[] = [];
   private _rows = new Map<string, ITrialComponent>();
-  private _table: ComponentTableModel;
+  private _table: ComponentTableModel | null = null;
 }

@@ -150,6 +150,11 @@ export interface IChartLabels {
 }
 
 /**
+ * The label of an infinite value, as tooltips show it.
+ */
+export type InfinityEdge = '+∞' | '−∞';
+
+/**
  * One row of a chart's data, as `view.data('source_0')` and the CSV export
  * contain it.
  */
@@ -207,6 +212,13 @@ export interface IChartRow {
   color?: number | string;
 
   /**
+   * The infinity of a time series point recorded as `Infinity` or
+   * `-Infinity`, which the chart marks at the top or bottom edge of the
+   * plot.
+   */
+  edge?: InfinityEdge;
+
+  /**
    * A key unique per drawn line: the component and the series.
    */
   line: string;
@@ -239,6 +251,11 @@ export type ChartNotice =
       kind: 'non-finite';
       nan: number;
       infinite: number;
+      /**
+       * Whether the infinite values are marked at the plot's edges, which
+       * histograms do not do.
+       */
+      marked: boolean;
     }
   | {
       kind: 'incomplete';
@@ -338,9 +355,21 @@ export function defaultOptions(
   statistic: MetricStatistic = 'last'
 ): IChartOptions {
   const fields = availableFields(components);
-  const numeric = fields.parameters.find(name =>
-    components.some(c => typeof c.parameters?.[name] === 'number')
-  );
+  // The parameter that tells the components apart best: a sweep's
+  // hyperparameter rather than a setting that every trial shares.
+  const distinct = (name: string): number =>
+    new Set(
+      components
+        .map(c => c.parameters?.[name])
+        .filter(value => typeof value === 'number')
+    ).size;
+  const numeric = fields.parameters
+    .filter(name => distinct(name) > 0)
+    .reduce<string | undefined>(
+      (best, name) =>
+        best === undefined || distinct(name) > distinct(best) ? name : best,
+      undefined
+    );
   const parameter = numeric ?? fields.parameters[0];
   const metric = fields.metrics[0];
   const x: IFieldRef | null =
@@ -765,12 +794,17 @@ namespace Private {
       height: Math.max(50, Math.round(size.height)),
       autosize: { type: 'fit', contains: 'padding' },
       background: null,
-      // A narrow chart keeps its plot wide by putting the legend below it.
+      // A narrow chart keeps its plot wide by putting the legend below it, one
+      // entry per line, since a row of long component labels would be cut off.
       config: {
-        legend: {
-          orient: size.width < NARROW_CHART_WIDTH ? 'bottom' : 'right',
-          labelLimit: 240
-        }
+        legend:
+          size.width < NARROW_CHART_WIDTH
+            ? {
+                orient: 'bottom',
+                direction: 'vertical',
+                labelLimit: Math.max(100, Math.round(size.width) - 40)
+              }
+            : { orient: 'right', labelLimit: 240 }
       }
     };
   }
@@ -1103,15 +1137,19 @@ namespace Private {
           .map((point, index) => ({ point, index }))
           .sort((a, b) => a.point.step - b.point.step || a.index - b.index)
           .map(entry => entry.point);
+        const edges: (InfinityEdge | undefined)[] = [];
         const values = ordered.map(point => {
           const read = metricValue(point.value);
           if (read.kind === 'number') {
+            edges.push(undefined);
             return read.value;
           }
-          if (read.kind === 'not-finite' && read.value === 'NaN') {
-            nan++;
-          } else {
+          if (read.kind === 'not-finite' && read.value !== 'NaN') {
             infinite++;
+            edges.push(read.value.startsWith('-') ? '−∞' : '+∞');
+          } else {
+            nan++;
+            edges.push(undefined);
           }
           return null;
         });
@@ -1132,14 +1170,18 @@ namespace Private {
           if (color !== undefined) {
             row.color = color;
           }
+          const edge = edges[index];
+          if (edge !== undefined) {
+            row.edge = edge;
+          }
           rows.push(row);
         });
       }
     }
-    if (nan + infinite > 0) {
-      notices.push({ kind: 'non-finite', nan, infinite });
-    }
     const histogram = options.chartType === 'histogram';
+    if (nan + infinite > 0) {
+      notices.push({ kind: 'non-finite', nan, infinite, marked: !histogram });
+    }
     if (options.logX && options.timeAxis !== 'wall_time' && !histogram) {
       applyLog(rows, 'x', notices);
     }
@@ -1243,14 +1285,20 @@ namespace Private {
       encoding: { x, y, ...common, tooltip },
       ...(small ? {} : { params: ZOOM_PARAMS })
     };
-    let spec: Record<string, unknown>;
+    const layers: Record<string, unknown>[] = [];
     if (smoothing > 0 && kind === 'line') {
       // The recorded values stay visible, faint, under the smoothed line.
-      const raw = {
+      layers.push({
         mark: { type: 'line', opacity: 0.25 },
         encoding: { x, y: { ...y, field: 'raw' }, ...common }
-      };
-      spec = { ...base(rows, size), layer: [raw, main] };
+      });
+    }
+    if (infinite > 0) {
+      layers.push(...edgeLayers(x, common.color, labels, xTitle, xType, small));
+    }
+    let spec: Record<string, unknown>;
+    if (layers.length > 0) {
+      spec = { ...base(rows, size), layer: [...layers, main] };
     } else {
       spec = { ...base(rows, size), ...main };
     }
@@ -1261,6 +1309,56 @@ namespace Private {
       leftOut,
       notices
     };
+  }
+
+  /**
+   * The area of the marks of infinite values, in square pixels.
+   */
+  const EDGE_MARK_SIZE = 80;
+  const EDGE_MARK_SIZE_SMALL = 40;
+
+  /**
+   * Return the layers that mark infinite values: a triangle pointing up at
+   * the top edge of the plot for +∞ and one pointing down at the bottom
+   * edge for −∞, at the point's horizontal position and in its line's
+   * color.
+   *
+   * #### Notes
+   * The marks take a pixel position rather than a value of the vertical
+   * scale, so they stay at the edges whatever the scale's domain, log
+   * scales and zoom included.
+   */
+  function edgeLayers(
+    x: Record<string, unknown>,
+    color: Record<string, unknown>,
+    labels: IChartLabels,
+    xTitle: string,
+    xType: string,
+    small: boolean
+  ): Record<string, unknown>[] {
+    const tooltip = [
+      { field: 'label', type: 'nominal', title: labels.component },
+      { field: 'series', type: 'nominal', title: labels.metric },
+      {
+        field: 'x',
+        type: xType,
+        title: xTitle,
+        ...(xType === 'temporal' ? { format: '%Y-%m-%d %H:%M:%S' } : {})
+      },
+      { field: 'step', type: 'quantitative', title: labels.step },
+      { field: 'edge', type: 'nominal', title: labels.value }
+    ];
+    const size = small ? EDGE_MARK_SIZE_SMALL : EDGE_MARK_SIZE;
+    // Half a triangle's height, so that the whole triangle is inside the plot.
+    const inset = Math.round(Math.sqrt(size) / 2);
+    return [
+      { edge: '+∞', shape: 'triangle-up', y: 0, yOffset: inset },
+      { edge: '−∞', shape: 'triangle-down', y: 'height', yOffset: -inset }
+    ].map(({ edge, shape, y, yOffset }) => ({
+      transform: [{ filter: { field: 'edge', equal: edge } }],
+      mark: { type: 'point', shape, filled: true, size, opacity: 1, yOffset },
+      encoding: { x, y: { value: y }, color, tooltip }
+    }));
   }
 
   /**

@@ -205,10 +205,20 @@ export class ComponentPages implements IDisposable {
   private _pump(): void {
     while (
       !this._isDisposed &&
-      this._wanted.size > 0 &&
       this._inflight.size < ComponentPages.MAX_CONCURRENT_REQUESTS
     ) {
-      const newest = [...this._wanted].pop() as number;
+      // Until the first reply gives the total, only the first page is sent:
+      // a small table would answer any other page with an offset error.
+      const ready = [...this._wanted].filter(page =>
+        this._total >= 0 ? page * this._pageSize < this._total : page === 0
+      );
+      if (ready.length === 0) {
+        if (this._total < 0 && this._wanted.size > 0 && !this._pages.has(0)) {
+          void this._loadPage(0);
+        }
+        return;
+      }
+      const newest = ready[ready.length - 1];
       this._wanted.delete(newest);
       if (!this._pages.has(newest)) {
         void this._loadPage(newest);

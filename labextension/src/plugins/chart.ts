@@ -1,9 +1,11 @@
 /**
  * The plugin of charts: the "Add chart" command of the trial component list,
- * which opens a chart of the selected rows beside the table.
+ * which opens a chart of the selected rows beside the table, and the
+ * restoring of chart tabs after a page reload.
  */
 
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
@@ -14,17 +16,32 @@ import {
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { ITranslator } from '@jupyterlab/translation';
+import { ReadonlyJSONObject, UUID } from '@lumino/coreutils';
 import type { TopLevelSpec } from 'vega-lite';
 
+import { IComponentSelection } from '../api/components';
 import { ChartModel } from '../models/chart';
 import { standaloneSpec } from '../models/chartspec';
 import { TableChartSource } from '../models/chartsource';
+import { IChartState, parseChartState } from '../models/chartstate';
+import { selectionKey } from '../models/table';
 import { TRANSLATION_DOMAIN } from '../widgets/browser';
 import { chartLabels } from '../widgets/chart/metricchart';
 import { ChartPanel } from '../widgets/chart/panel';
 import { ChartView } from '../widgets/chart/view';
 import { ComponentTablePanel } from '../widgets/table/widget';
 import { CommandIDs } from './table';
+
+/**
+ * The command ids of the chart plugin.
+ */
+export namespace ChartCommandIDs {
+  /**
+   * Open a chart again from its saved state (`IChartState`); the layout
+   * restorer runs it after a page reload.
+   */
+  export const restore = 'jupyter-experiments:restore-chart';
+}
 
 /**
  * The plugin of charts of trial components.
@@ -35,11 +52,12 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
     'Adds charts of the selected trial components beside the trial component list.',
   autoStart: true,
   requires: [ITranslator],
-  optional: [IThemeManager],
+  optional: [IThemeManager, ILayoutRestorer],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator,
-    themes: IThemeManager | null
+    themes: IThemeManager | null,
+    restorer: ILayoutRestorer | null
   ): void => {
     const trans = translator.load(TRANSLATION_DOMAIN);
     const labels = chartLabels(trans);
@@ -47,6 +65,7 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
     const charts = new WidgetTracker<ChartPanel>({
       namespace: 'jupyter-experiments-chart'
     });
+    const entries = new WeakMap<ChartPanel, Private.IChartEntry>();
     // The last chart opened for each table, to place the next one below it.
     const lastChart = new WeakMap<ComponentTablePanel, ChartPanel>();
     let opened = 0;
@@ -68,6 +87,22 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
       return null;
     };
 
+    const tableOf = (
+      selection: Required<IComponentSelection>
+    ): ComponentTablePanel | null => {
+      const key = selectionKey(selection);
+      for (const widget of app.shell.widgets('main')) {
+        if (
+          widget instanceof ComponentTablePanel &&
+          !widget.isDisposed &&
+          widget.content.model.key === key
+        ) {
+          return widget;
+        }
+      }
+      return null;
+    };
+
     const openSpec = async (spec: TopLevelSpec): Promise<void> => {
       const contents = app.serviceManager.contents;
       const file = await contents.newUntitled({
@@ -82,28 +117,86 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
       await app.commands.execute('docmanager:open', { path: file.path });
     };
 
+    const stateOf = (panel: ChartPanel): IChartState | null => {
+      const entry = entries.get(panel);
+      if (entry === undefined) {
+        return null;
+      }
+      return {
+        id: entry.id,
+        number: entry.number,
+        label: panel.title.label,
+        caption: panel.title.caption,
+        names: [...entry.source.initialNames],
+        table: entry.table,
+        options: panel.content.model.options
+      };
+    };
+
+    // The state is saved when it changes, not at every series fetch.
+    const savedStates = new WeakMap<ChartPanel, string>();
+    const saveState = (panel: ChartPanel): void => {
+      const text = JSON.stringify(stateOf(panel));
+      if (savedStates.get(panel) !== text) {
+        savedStates.set(panel, text);
+        void charts.save(panel);
+      }
+    };
+
+    /**
+     * Create a chart tab and track it; the caller adds it to the shell.
+     */
+    const createChart = (
+      source: TableChartSource,
+      entry: Omit<Private.IChartEntry, 'source'>,
+      title: { label: string; caption: string },
+      state: IChartState | null
+    ): ChartPanel => {
+      const model = new ChartModel({
+        source,
+        serverSettings,
+        labels,
+        options: state?.options
+      });
+      const view = new ChartView({ model, trans });
+      const panel = new ChartPanel({
+        content: view,
+        trans,
+        label: title.label,
+        caption: title.caption,
+        onOpenSpec: openSpec
+      });
+      panel.id = DOMUtils.createDomID();
+      panel.disposed.connect(() => source.dispose());
+      entries.set(panel, { ...entry, source });
+      model.changed.connect(() => saveState(panel));
+      return panel;
+    };
+
     const addChart = (
       table: ComponentTablePanel,
       names: string[]
     ): ChartPanel => {
       const source = new TableChartSource(table.content.model, names);
-      const model = new ChartModel({ source, serverSettings, labels });
-      const view = new ChartView({ model, trans });
       opened++;
-      const panel = new ChartPanel({
-        content: view,
-        trans,
-        label: trans.__('Chart %1: %2', opened, table.title.label),
-        caption: trans._n(
-          'Chart of %1 trial component of %2; it follows the selected rows',
-          'Chart of %1 trial components of %2; it follows the selected rows',
-          names.length,
-          table.title.label
-        ),
-        onOpenSpec: openSpec
-      });
-      panel.id = DOMUtils.createDomID();
-      panel.disposed.connect(() => source.dispose());
+      const panel = createChart(
+        source,
+        {
+          id: UUID.uuid4(),
+          number: opened,
+          table: table.content.model.selection
+        },
+        {
+          label: trans.__('Chart %1: %2', opened, table.title.label),
+          caption: trans._n(
+            'Chart of %1 trial component of %2; it follows the selected rows',
+            'Chart of %1 trial components of %2; it follows the selected rows',
+            names.length,
+            table.title.label
+          )
+        },
+        null
+      );
 
       const previous = lastChart.get(table);
       if (previous && previous.isAttached) {
@@ -118,6 +211,36 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
       void charts.add(panel);
       // The view fetches the series at its first render, once its width is known.
       app.shell.activateById(panel.id);
+      return panel;
+    };
+
+    // Charts restored before their table, which they follow once the
+    // layout is restored.
+    const waiting: ChartPanel[] = [];
+
+    const restoreChart = (state: IChartState): ChartPanel => {
+      opened = Math.max(opened, state.number);
+      const table = state.table === null ? null : tableOf(state.table);
+      const source = new TableChartSource(
+        table?.content.model ?? null,
+        state.names
+      );
+      const panel = createChart(
+        source,
+        { id: state.id, number: state.number, table: state.table },
+        { label: state.label, caption: state.caption },
+        state
+      );
+      // The layout restorer moves the tab to its saved place.
+      app.shell.add(panel, 'main');
+      // NOTE: a chart whose table is not restored follows no table, even
+      // when the user opens that table again later.
+      if (table !== null) {
+        lastChart.set(table, panel);
+      } else if (state.table !== null) {
+        waiting.push(panel);
+      }
+      void charts.add(panel);
       return panel;
     };
 
@@ -139,6 +262,43 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    app.commands.addCommand(ChartCommandIDs.restore, {
+      label: trans.__('Restore chart'),
+      caption: trans.__('Open a chart again from its saved state'),
+      execute: args => {
+        const state = parseChartState(args);
+        if (state === null) {
+          // The layout restorer drops the saved state of a failed restore.
+          throw new Error(
+            `Invalid saved chart state ${JSON.stringify(args)}: it needs an id and the trial component names.`
+          );
+        }
+        return restoreChart(state);
+      }
+    });
+
+    if (restorer) {
+      void restorer.restore(charts, {
+        command: ChartCommandIDs.restore,
+        args: panel => (stateOf(panel) ?? {}) as unknown as ReadonlyJSONObject,
+        name: panel => entries.get(panel)?.id ?? panel.id
+      });
+    }
+
+    // Tables are restored at the same time as charts, so a restored chart
+    // looks for its table once every tab is back.
+    void app.restored.then(() => {
+      for (const panel of waiting.splice(0)) {
+        const entry = entries.get(panel);
+        const table = entry?.table ? tableOf(entry.table) : null;
+        if (panel.isDisposed || entry === undefined || table === null) {
+          continue;
+        }
+        entry.source.attach(table.content.model);
+        lastChart.set(table, panel);
+      }
+    });
+
     if (themes) {
       themes.themeChanged.connect(() =>
         charts.forEach(panel => panel.content.rerender())
@@ -146,3 +306,33 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
+
+/**
+ * Helpers private to this module.
+ */
+namespace Private {
+  /**
+   * What the plugin keeps of each chart tab to save its state.
+   */
+  export interface IChartEntry {
+    /**
+     * The chart's name in the layout restorer.
+     */
+    id: string;
+
+    /**
+     * The chart's number in its title.
+     */
+    number: number;
+
+    /**
+     * The selection of the table the chart follows, or null.
+     */
+    table: Required<IComponentSelection> | null;
+
+    /**
+     * The chart's source of trial components.
+     */
+    source: TableChartSource;
+  }
+}

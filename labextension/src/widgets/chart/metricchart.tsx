@@ -36,17 +36,20 @@ export interface IMetricChartProps {
 
 /**
  * A line chart of a metric's points against their steps, drawn again when
- * the points change (such as while a job runs).
+ * the points change (such as while a job runs) and when the JupyterLab
+ * theme changes, to take the new theme's colors.
  *
  * #### Notes
  * The container keeps the class `jp-DescribeComponent-metricChart` and the
- * attribute `data-metric`; `data-point-count` and `data-status` (`empty`,
- * `rendered` or `error`) describe the last render.
+ * attribute `data-metric`; `data-point-count`, `data-status` (`empty`,
+ * `rendered` or `error`) and `data-render-count` describe the last render.
  */
 export function MetricChart(props: IMetricChartProps): React.ReactElement {
   const { name, points, trans } = props;
   const ref = React.useRef<HTMLDivElement>(null);
+  const renders = React.useRef(0);
   const labels = React.useMemo(() => chartLabels(trans), [trans]);
+  const theme = useThemeName();
 
   React.useEffect(() => {
     const node = ref.current;
@@ -75,6 +78,7 @@ export function MetricChart(props: IMetricChartProps): React.ReactElement {
         } else {
           embedded = result;
           node.dataset.status = 'rendered';
+          node.dataset.renderCount = String(++renders.current);
         }
       },
       (error: unknown) => {
@@ -91,7 +95,8 @@ export function MetricChart(props: IMetricChartProps): React.ReactElement {
       cancelled = true;
       embedded?.finalize();
     };
-  }, [name, points, labels, trans]);
+    // `theme` is a dependency only to draw again in the new theme's colors.
+  }, [name, points, labels, trans, theme]);
 
   return (
     <div
@@ -101,6 +106,32 @@ export function MetricChart(props: IMetricChartProps): React.ReactElement {
       style={{ minHeight: METRIC_CHART_HEIGHT }}
     />
   );
+}
+
+/**
+ * Return the name of the current JupyterLab theme, and render again when it
+ * changes.
+ *
+ * #### Notes
+ * JupyterLab sets `data-jp-theme-name` on the body once the new theme's CSS
+ * has loaded, so the chart reads the new colors. Observing the attribute
+ * spares the describe view a dependency on the theme manager.
+ */
+function useThemeName(): string | undefined {
+  const [theme, setTheme] = React.useState(
+    () => document.body.dataset.jpThemeName
+  );
+  React.useEffect(() => {
+    const observer = new MutationObserver(() =>
+      setTheme(document.body.dataset.jpThemeName)
+    );
+    observer.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name']
+    });
+    return () => observer.disconnect();
+  }, []);
+  return theme;
 }
 
 /**

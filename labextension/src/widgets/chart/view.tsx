@@ -162,11 +162,15 @@ export class ChartView extends BoxPanel {
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     this._plot.node.addEventListener('click', this);
+    // The notes under the plot grow and shrink with CSS flex, which sends
+    // the plot no Lumino resize message.
+    this._resizeObserver.observe(this._plot.node);
     this._scheduleRender();
   }
 
   protected onBeforeDetach(msg: Message): void {
     this._plot.node.removeEventListener('click', this);
+    this._resizeObserver.disconnect();
     super.onBeforeDetach(msg);
   }
 
@@ -186,6 +190,15 @@ export class ChartView extends BoxPanel {
   handleEvent(event: Event): void {
     if (event.type === 'click') {
       this.setPropertiesVisible(true);
+    }
+  }
+
+  private _onPlotResized(): void {
+    const node = this._plot.node;
+    const size = `${node.clientWidth}x${node.clientHeight}`;
+    if (size !== this._plotSize) {
+      this._plotSize = size;
+      this._scheduleRender();
     }
   }
 
@@ -285,11 +298,13 @@ export class ChartView extends BoxPanel {
   private _notes: ChartNotesWidget;
   private _pane: ChartPropertiesPane;
   private _plot: Widget;
+  private _plotSize = '';
   private _propertiesChanged = new Signal<this, boolean>(this);
   private _renderCount = 0;
   private _renderError: string | null = null;
   private _renderToken = 0;
   private _rendered = new Signal<this, IChartBuild>(this);
+  private _resizeObserver = new ResizeObserver(() => this._onPlotResized());
   private _timer = 0;
   private _trans: TranslationBundle;
   private _updated = false;
@@ -458,12 +473,39 @@ function noticeText(notice: ChartNotice, trans: TranslationBundle): string {
         notice.count,
         notice.axis.toUpperCase()
       );
-    case 'non-finite':
-      return trans.__(
-        '%1 NaN and %2 infinite values are shown as gaps in the lines.',
-        notice.nan,
-        notice.infinite
-      );
+    case 'non-finite': {
+      const sentences: string[] = [];
+      if (notice.nan > 0) {
+        sentences.push(
+          trans._n(
+            '%1 NaN value is shown as a gap in its line.',
+            '%1 NaN values are shown as gaps in the lines.',
+            notice.nan,
+            notice.nan
+          )
+        );
+      }
+      if (notice.infinite > 0 && notice.marked) {
+        sentences.push(
+          trans._n(
+            '%1 infinite value is marked with a triangle at the top (+∞) or bottom (−∞) edge.',
+            '%1 infinite values are marked with triangles at the top (+∞) or bottom (−∞) edge.',
+            notice.infinite,
+            notice.infinite
+          )
+        );
+      } else if (notice.infinite > 0) {
+        sentences.push(
+          trans._n(
+            '%1 infinite value is left out.',
+            '%1 infinite values are left out.',
+            notice.infinite,
+            notice.infinite
+          )
+        );
+      }
+      return sentences.join(' ');
+    }
     case 'incomplete':
       switch (notice.missing) {
         case 'x':
