@@ -1,4 +1,4 @@
-"""Sort keys derived from related rows: trial, experiment, duration and artifact values.
+"""Derived sort keys: trial, experiment, duration, artifact values and job settings.
 
 Each sort puts components without the value last in both directions, as the other sort keys do.
 """
@@ -132,3 +132,46 @@ def test_sort_by_artifact_pages(with_artifacts: TrackingStore) -> None:
 def test_sort_derived_invalid(store: TrackingStore, sort_by: str) -> None:
     with pytest.raises(ValidationError, match=r"input_artifacts\.<name>"):
         store.search_components(sort_by=sort_by)
+
+
+@pytest.fixture
+def configured(store: TrackingStore) -> TrackingStore:
+    """Components whose job setting ``epochs`` is 10, 2.5, "auto", true, null or missing."""
+    settings = {
+        "ten": {"epochs": 10, "host": "b"},
+        "half": {"epochs": 2.5, "host": "a"},
+        "auto": {"epochs": "auto"},
+        "flag": {"epochs": True},
+        "null": {"epochs": None},
+        "none": {"host": "c"},
+        "bare": None,
+    }
+    for name, job_settings in settings.items():
+        store.create_component(name, job_settings=job_settings)
+    return store
+
+
+@pytest.mark.parametrize(
+    ("sort_order", "expected"),
+    [
+        # Numbers as numbers, then text by code point ("auto" < "true"), then the missing
+        # ones in creation order, which ties follow in the sort's direction.
+        ("Ascending", ["half", "ten", "auto", "flag", "null", "none", "bare"]),
+        ("Descending", ["ten", "half", "flag", "auto", "bare", "none", "null"]),
+    ],
+)
+def test_sort_by_job_setting(
+    configured: TrackingStore, sort_order: str, expected: list[str]
+) -> None:
+    assert sorted_names(configured, "job_settings.epochs", sort_order) == expected
+
+
+def test_sort_by_job_setting_text(configured: TrackingStore) -> None:
+    names = sorted_names(configured, "job_settings.host", "Ascending")
+
+    assert names[:3] == ["half", "ten", "none"]
+
+
+def test_sort_by_job_setting_quote_rejected(configured: TrackingStore) -> None:
+    with pytest.raises(ValidationError, match="without double quotes"):
+        configured.search_components(sort_by='job_settings.a"b')

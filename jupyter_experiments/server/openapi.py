@@ -137,7 +137,8 @@ SORT = [
         "A column: Name, DisplayName, Status, CreationTime, LastModifiedTime, StartTime, "
         "EndTime, SourceArn, trial, experiment, duration, "
         "metrics.<metric>.<Min|Max|Avg|StdDev|Last|First|Count>, parameters.<name>, "
-        "input_artifacts.<name> or output_artifacts.<name>. Numbers sort as numbers; missing "
+        "input_artifacts.<name>, output_artifacts.<name> or job_settings.<name>. Numbers sort "
+        "as numbers; missing "
         "and NaN values come last in both directions.",
     ),
     _query(

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from ..errors import ValidationError
 from ..validation import to_epoch_seconds
 from .collation import CodePointText
+from .json_fields import JsonNumber, JsonText
 from .schema import (
     artifacts,
     experiments,
@@ -553,7 +554,7 @@ def order_by(
             f"{', '.join(sorted(compiler.columns))}"
             + (
                 ", trial, experiment, duration, metrics.<name>.<statistic>, parameters.<name>, "
-                "input_artifacts.<name> or output_artifacts.<name>."
+                "input_artifacts.<name>, output_artifacts.<name> or job_settings.<name>."
                 if resource == "component"
                 else "."
             )
@@ -572,8 +573,10 @@ def _derived_component_sort(
     The keys are ``trial`` and ``experiment`` (the first name by code point of the component's
     trials, or of their experiments), ``duration`` (``end_time - start_time``; for a component
     InProgress or Stopping without end time, the time from start until the query runs), and
-    ``input_artifacts.<name>`` / ``output_artifacts.<name>`` (the artifact's value as text).
-    Missing values sort last in both directions. Returns None for any other key.
+    ``input_artifacts.<name>`` / ``output_artifacts.<name>`` (the artifact's value as text),
+    and ``job_settings.<name>`` (numbers as numbers, before text, booleans, lists and objects
+    as their JSON text). Missing values sort last in both directions. Returns None for any
+    other key.
     """
 
     def direction(value: Any) -> Any:
@@ -591,6 +594,18 @@ def _derived_component_sort(
         return [duration.is_(None), direction(duration)], no_join
 
     prefix, _, artifact_name = key.partition(".")
+    if prefix.lower() == "job_settings" and artifact_name:
+        number = JsonNumber(trial_components.c.job_settings, artifact_name)
+        text = JsonText(trial_components.c.job_settings, artifact_name)
+
+        # Components with the setting first, numbers before text within them.
+        return [
+            sa.and_(number.is_(None), text.is_(None)),
+            number.is_(None),
+            direction(number),
+            direction(CodePointText(text)),
+        ], no_join
+
     kind = {"input_artifacts": "input", "output_artifacts": "output"}.get(prefix.lower())
     if kind is None or not artifact_name:
         return None

@@ -81,7 +81,9 @@ describe('sortKeyOf', () => {
     expect(sortKeyOf(columnOf(columns, key), 'max')).toBe(expected);
   });
 
-  it('cannot sort by a job setting', () => {
-    expect(sortKeyOf(columnOf(columns, 'job.host'), 'max')).toBeNull();
+  it('sorts a job setting by its key', () => {
+    expect(sortKeyOf(columnOf(columns, 'job.host'), 'max')).toBe(
+      'job_settings.host'
+    );
   });
 });

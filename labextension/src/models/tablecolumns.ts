@@ -264,8 +264,9 @@ export function sortKeyOf(
       return `input_artifacts.${column.name}`;
     case 'output_artifact':
       return `output_artifacts.${column.name}`;
+    case 'job_setting':
+      return `job_settings.${column.name}`;
     default:
-      // NOTE: the query endpoint cannot sort by a job setting.
       return null;
   }
 }
