@@ -67,9 +67,9 @@ def check_name(value: object, what: str = "name") -> str:
         elif len(value) > MAX_NAME_LENGTH:
             problem = f"it has {len(value)} characters, more than {MAX_NAME_LENGTH}"
         elif not value[0].isascii() or not value[0].isalnum():
-            problem = "it must start with a letter or a digit"
+            problem = "it must start with an ASCII letter or digit"
         else:
-            problem = "it may contain only letters, digits, '-', '_' and '.'"
+            problem = "it may contain only ASCII letters and digits, '-', '_' and '.'"
         raise ValidationError(
             f"Invalid {what} {_shorten(value)}: {problem}. Use 1-{MAX_NAME_LENGTH} characters "
             "from A-Z, a-z, 0-9, '-', '_' and '.', starting with a letter or a digit."

@@ -163,6 +163,37 @@ describe('DescribeModel', () => {
     expect(model.component?.display_name).toBe('Training');
   });
 
+  it('drops a component deleted since it was shown', async () => {
+    let deleted = false;
+    const server = serverWith(runningJob(), request =>
+      deleted && request.path === 'trial-components/job-1-training-job'
+        ? failure(404, "Trial component 'job-1-training-job' not found.")
+        : null
+    );
+    model = modelOf('job-1-training-job', server);
+    await model.refresh();
+    deleted = true;
+
+    await model.refresh();
+
+    expect(model.component).toBeNull();
+    expect(model.error).toBe("Trial component 'job-1-training-job' not found.");
+  });
+
+  it('keeps the component shown when a refresh fails', async () => {
+    let failing = false;
+    const server = serverWith(runningJob(), () =>
+      failing ? failure(500, 'Unhandled error') : null
+    );
+    model = modelOf('job-1-training-job', server);
+    await model.refresh();
+    failing = true;
+
+    await model.refresh();
+
+    expect(model.component?.display_name).toBe('Training');
+  });
+
   it('stores the server message of a missing component', async () => {
     const server = fakeServer(() =>
       failure(404, "Trial component 'gone' not found.")

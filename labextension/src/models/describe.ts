@@ -289,6 +289,14 @@ export class DescribeModel implements IDisposable {
       component = await getComponent(name, this._serverSettings);
     } catch (error) {
       if (this._isCurrent(request)) {
+        if (Private.isNotFound(error)) {
+          // The component was deleted: what was shown of it is gone too.
+          this._component = null;
+          this._mappings = [];
+          this._mappingsKey = '';
+          this._series = {};
+          this._log = null;
+        }
         this._status = 'error';
         this._error = Private.messageOf(error);
         this._changed.emit();
@@ -592,6 +600,16 @@ export namespace DescribeModel {
  * Helpers private to this module.
  */
 namespace Private {
+  /**
+   * Return whether a request failed because the server has no such record.
+   */
+  export function isNotFound(error: unknown): boolean {
+    return (
+      error instanceof ServerConnection.ResponseError &&
+      error.response.status === 404
+    );
+  }
+
   /**
    * Return a message to show for a failed request.
    */

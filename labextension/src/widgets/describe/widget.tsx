@@ -504,11 +504,12 @@ namespace Private {
             ))}
           </tbody>
         </table>
-        {metrics.map(([name]) => (
+        {metrics.map(([name, summary]) => (
           <Series
             key={name}
             name={name}
             points={model.series[name]}
+            stored={summary.count + (summary.nan_count ?? 0)}
             trans={trans}
           />
         ))}
@@ -519,13 +520,19 @@ namespace Private {
   /**
    * One metric's series: a chart of `DescribeModel.series[name]`, drawn
    * again when the series change, then its last points.
+   *
+   * #### Notes
+   * A series longer than `DescribeModel.SERIES_POINTS` arrives downsampled,
+   * so its last rows are the last points drawn, not the last points stored;
+   * the caption says so.
    */
   function Series(props: {
     name: string;
     points: IMetricPoint[] | undefined;
+    stored: number;
     trans: TranslationBundle;
   }): React.ReactElement {
-    const { name, points, trans } = props;
+    const { name, points, stored, trans } = props;
     const last = (points ?? []).slice(-SERIES_TABLE_POINTS);
     return (
       <div className="jp-DescribeComponent-series" data-metric={name}>
@@ -539,12 +546,19 @@ namespace Private {
             aria-label={trans.__('Last points of %1', name)}
           >
             <caption>
-              {trans._n(
-                '%1 point, the last %2 shown',
-                '%1 points, the last %2 shown',
-                points.length,
-                last.length
-              )}
+              {points.length < stored
+                ? trans.__(
+                    '%1 points stored, %2 drawn after downsampling: the last %3 drawn',
+                    stored,
+                    points.length,
+                    last.length
+                  )
+                : trans._n(
+                    '%1 point, the last %2 shown',
+                    '%1 points, the last %2 shown',
+                    points.length,
+                    last.length
+                  )}
             </caption>
             <thead>
               <tr>
