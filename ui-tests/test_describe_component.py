@@ -192,9 +192,9 @@ def test_tab_title(lab: OpenedDescribe) -> None:
 def test_parameters_listed(lab: OpenedDescribe) -> None:
     table = lab.section("parameters")
 
-    expect(table.locator("tr[data-parameter='hidden_channels'] td")).to_have_text(["10", "number"])
+    expect(table.locator("tr[data-parameter='hidden_channels'] td")).to_have_text(["10", "integer"])
     expect(table.locator("tr[data-parameter='optimizer'] td")).to_have_text(["adam", "string"])
-    expect(table.locator("tr[data-parameter='lr'] td")).to_have_text(["0.01", "number"])
+    expect(table.locator("tr[data-parameter='lr'] td")).to_have_text(["0.01", "float"])
     expect(table.locator("tr[data-parameter='host:python_version']")).to_have_count(1)
 
 

@@ -670,6 +670,15 @@ def _schemas() -> dict[str, Any]:
                 "display_name": {"type": ["string", "null"]},
                 "trials": names,
                 "experiments": names,
+                "parameter_types": {
+                    "type": "object",
+                    "description": "Each parameter's type: boolean, integer, float or string; "
+                    "only in the reply for one trial component.",
+                    "additionalProperties": {
+                        "type": "string",
+                        "enum": ["boolean", "integer", "float", "string"],
+                    },
+                },
                 "trial_mappings": {
                     "type": "array",
                     "description": "Each trial with its experiment; only in the reply for one "

@@ -371,8 +371,15 @@ class ExperimentsService:
     # -- one trial component ----------------------------------------------------------------
 
     def get_component(self, name: str) -> dict[str, Any]:
-        """Return a trial component with every field, and each of its trials' experiment."""
-        record = component_record(self.store.get_component(name))
+        """Return a trial component with every field, its parameters' types and trials."""
+        stored = self.store.get_component(name)
+        record = component_record(stored)
+        # JSON cannot tell the float infinity from the string "Infinity", nor a NaN float from
+        # a missing value, so the describe view takes each parameter's type from here.
+        record["parameter_types"] = {
+            key: _PARAMETER_TYPES.get(type(value), "string")
+            for key, value in stored["parameters"].items()
+        }
         record["trial_mappings"] = [
             {"trial": trial["name"], "experiment": trial["experiment_name"]}
             for trial in self.store.list_trials(component_name=name, sort_by="Name")
@@ -539,6 +546,10 @@ class ExperimentsService:
         end = offset + len(items)
         next_cursor = self._cursors.encode(end, fingerprint) if items and end < total else None
         return {"items": items, "total": total, "next_cursor": next_cursor}
+
+
+#: The JSON name of each parameter value type that the store keeps.
+_PARAMETER_TYPES = {bool: "boolean", int: "integer", float: "float", str: "string"}
 
 
 def check_idempotency_key(key: str) -> None:

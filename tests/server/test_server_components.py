@@ -312,6 +312,21 @@ async def test_component_get_trial_mappings(api: Request, runs: TrackingStore) -
     ]
 
 
+async def test_component_get_parameter_types(api: Request, tracking: TrackingStore) -> None:
+    parameters = {"flag": True, "epochs": 3, "lr": math.inf, "mean": math.nan, "note": "Infinity"}
+    tracking.create_component("typed", parameters=parameters)
+
+    response = await api("GET", "trial-components/typed")
+
+    assert payload(response)["parameter_types"] == {
+        "flag": "boolean",
+        "epochs": "integer",
+        "lr": "float",
+        "mean": "float",
+        "note": "string",
+    }
+
+
 async def test_component_get_unassigned_mappings(api: Request, runs: TrackingStore) -> None:
     response = await api("GET", "trial-components/u")
 

@@ -143,6 +143,13 @@ export interface ITrialComponent {
   experiments?: string[];
 
   /**
+   * Each parameter's type (`boolean`, `integer`, `float` or `string`); only
+   * in the reply for one component, since JSON cannot tell the float
+   * infinity from the string `"Infinity"`.
+   */
+  parameter_types?: Record<string, string>;
+
+  /**
    * Each trial with its experiment; only in the reply for one component.
    */
   trial_mappings?: { trial: string; experiment: string }[];

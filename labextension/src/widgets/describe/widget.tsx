@@ -608,13 +608,21 @@ namespace Private {
           </tr>
         </thead>
         <tbody>
-          {parameters.map(([name, value]) => (
-            <tr key={name} data-parameter={name}>
-              <th scope="row">{name}</th>
-              <td>{String(value)}</td>
-              <td>{value === null ? 'null' : typeof value}</td>
-            </tr>
-          ))}
+          {parameters.map(([name, value]) => {
+            const type =
+              component.parameter_types?.[name] ??
+              (value === null ? 'null' : typeof value);
+            // A NaN float arrives as null.
+            const text =
+              type === 'float' && value === null ? 'NaN' : String(value);
+            return (
+              <tr key={name} data-parameter={name}>
+                <th scope="row">{name}</th>
+                <td>{text}</td>
+                <td>{type}</td>
+              </tr>
+            );
+          })}
         </tbody>
       </table>
     );
