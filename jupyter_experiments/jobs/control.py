@@ -78,6 +78,10 @@ def stop_job(
     previous = store.set_job_status(name, "Stopping", expected=("InProgress",))
     if previous != "InProgress":
         raise ConflictError(_not_running_message(name, previous))
+
+    # Read before the signal: a process that exits at once may be recorded Stopped by its
+    # monitor before a later read, and the reply is the component as it is when stopping.
+    stopping = store.get_component(name)
     log.info("Stopping job %s: sending SIGTERM to process %d.", name, processes.pid)
     signal_job_process(processes.pid, processes.create_time, signal.SIGTERM)
 
@@ -88,7 +92,7 @@ def stop_job(
         daemon=True,
     )
     finisher.start()
-    return store.get_component(name)
+    return stopping
 
 
 def _job_processes(component: dict[str, Any]) -> JobProcesses:
