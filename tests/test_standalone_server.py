@@ -74,6 +74,17 @@ def test_listens_on_loopback(server: TrackingServer) -> None:
     assert "http://127.0.0.1:" in server.log_path.read_text()
 
 
+def stop(process: subprocess.Popen[str], log_path: Path) -> None:
+    """Stop the server with SIGTERM as a service manager would; fail with its log if it hangs."""
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail(f"The server ignored SIGTERM for 60 s. Its log:\n{log_path.read_text()}")
+
+
 def test_generated_token_printed(tmp_path: Path) -> None:
     # Given: no token in the environment
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_EXPERIMENTS_")}
@@ -90,15 +101,18 @@ def test_generated_token_printed(tmp_path: Path) -> None:
     ]
 
     # When: the server starts
-    with subprocess.Popen(
-        command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    ) as process:
+    log_path = tmp_path / "server.log"
+    with (
+        log_path.open("w") as log_file,
+        subprocess.Popen(
+            command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=log_file, text=True
+        ) as process,
+    ):
         try:
             assert process.stdout is not None
             lines = [process.stdout.readline() for _ in range(2)]
         finally:
-            process.terminate()
-            process.wait(timeout=30)
+            stop(process, log_path)
 
     # Then: it prints its URL and a generated token
     assert lines[0].startswith("Tracking server at http://127.0.0.1:")
