@@ -504,3 +504,19 @@ def test_stop_refused_shows_message(lab: OpenedDescribe) -> None:
         error.get_by_role("button", name="Close").click()
         expect(fact(lab, "Status")).to_have_text(re.compile("^Stopped"), timeout=20_000)
         process.wait(timeout=RUNNER_EXIT_TIMEOUT_S)
+
+
+def test_describe_from_palette(lab: OpenedDescribe) -> None:
+    page = lab.page
+
+    # The palette has no row to describe, so the command asks for the component's name.
+    page.keyboard.press("Control+Shift+C")
+    palette = page.locator("#command-palette")
+    palette.locator("input").fill("Describe Trial Component")
+    palette.locator(".lm-CommandPalette-item", has_text="Describe Trial Component").click()
+    dialog = page.locator(".jp-Dialog")
+    dialog.locator("input").fill(lab.job_component)
+    dialog.locator(".jp-mod-accept").click()
+
+    expect(lab.view.locator(".jp-DescribeComponent-title")).to_have_text("Training")
+    expect(fact(lab, "Name")).to_have_text(lab.job_component)

@@ -183,6 +183,24 @@ describe('ComponentTableModel', () => {
     model.dispose();
   });
 
+  it('moves a column within its group at once', async () => {
+    const { model } = tableModel();
+    await model.load();
+    const keys = (): string[] =>
+      model.visibleColumns
+        .filter(c => c.group === 'parameters')
+        .map(c => c.key);
+    const [first, second] = keys();
+
+    model.moveColumn(second, -1);
+    const once = keys();
+    model.moveColumn(first, -1);
+
+    expect(once.slice(0, 2)).toEqual([second, first]);
+    expect(keys().slice(0, 2)).toEqual([first, second]);
+    model.dispose();
+  });
+
   describe('statistics', () => {
     it('show the default statistic of the options', async () => {
       const { model } = tableModel({ defaultStatistic: 'max' });

@@ -557,7 +557,9 @@ export class ComponentTableModel implements IDisposable {
     order.splice(index, 1);
     order.splice(target, 0, key);
     this._layout.order = order;
-    this._layoutDidChange(true);
+    // The columns are sorted by the stored order when they are built.
+    this._rebuildColumns();
+    this._layoutChanged.emit(this.layout);
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   Clipboard,
   DOMUtils,
   ICommandPalette,
+  InputDialog,
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
@@ -329,16 +330,30 @@ export const tablePlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIDs.describe, {
-      label: trans.__('Describe'),
+      label: args =>
+        args.isPalette
+          ? trans.__('Describe Trial Component…')
+          : trans.__('Describe'),
       caption: trans.__('Open the describe view of the trial component'),
       isEnabled: args =>
         typeof args.name === 'string' ||
+        args.isPalette === true ||
         (tableUnderMenu()?.targetName() ?? null) !== null,
-      execute: args => {
-        const name =
+      execute: async args => {
+        let name =
           typeof args.name === 'string'
             ? args.name
             : tableUnderMenu()?.targetName();
+        if (!name && args.isPalette) {
+          // From the palette there is no row to describe: ask for its name.
+          const result = await InputDialog.getText({
+            title: trans.__('Describe Trial Component'),
+            label: trans.__('Name of the trial component'),
+            placeholder: trans.__('for example mnist-training-job-1'),
+            okLabel: trans.__('Describe')
+          });
+          name = result.button.accept ? result.value?.trim() : '';
+        }
         if (!name) {
           return;
         }
@@ -450,6 +465,11 @@ export const tablePlugin: JupyterFrontEndPlugin<void> = {
     if (palette) {
       palette.addItem({
         command: CommandIDs.openTable,
+        category: trans.__('Experiments')
+      });
+      palette.addItem({
+        command: CommandIDs.describe,
+        args: { isPalette: true },
         category: trans.__('Experiments')
       });
     }
