@@ -53,6 +53,11 @@ MAX_BACKOFF_S = 30.0
 #: (a metric batch per training step from several jobs) costs one read per this time.
 MIN_NOTIFIED_POLL_SPACING_S = 0.05
 
+#: Longest wait between two polls while notifications wake the poller, in seconds. The poll
+#: is then only a safety net: the listener also wakes the poller each time it (re)connects, so
+#: no change waits this long unless a notification is lost on a live connection.
+NOTIFIED_FALLBACK_POLL_S = 30.0
+
 #: Actions of which only the newest per resource in one poll is sent: they repeat often (a
 #: metric batch per training step) and a client re-reads the resource anyway.
 COALESCED_ACTIONS = frozenset({"metrics", "updated"})
@@ -261,14 +266,19 @@ class ChangeFeed:
                 await self._wait_for_change()
 
     async def _wait_for_change(self) -> None:
-        """Sleep one interval, or less when a notification reports that a change committed."""
+        """Sleep until a notification reports a committed change, or one interval without them.
+
+        While the LISTEN connection is up, the poller reads only when notified, with a poll
+        every :data:`NOTIFIED_FALLBACK_POLL_S` as a safety net; without it, every interval.
+        """
         changed = self._changed
         if changed is None:
             await asyncio.sleep(self._interval_s)
             return
         started = time.monotonic()
+        timeout = max(self._interval_s, NOTIFIED_FALLBACK_POLL_S) if self.listening else None
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(changed.wait(), self._interval_s)
+            await asyncio.wait_for(changed.wait(), timeout or self._interval_s)
         # Cleared before the next read, so a change committed during that read wakes the
         # poller again.
         changed.clear()

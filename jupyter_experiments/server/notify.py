@@ -124,6 +124,9 @@ class ChangeListener:
                     str(error).strip(),
                     delay,
                 )
+                # The poller waits long between polls while notified: wake it, so that it
+                # reads now and polls at its interval until the connection is back.
+                self._wake()
                 self._stop.wait(delay)
         log.debug("Stopped listening for change notifications")
 

@@ -373,6 +373,43 @@ async def test_listener_reconnects(
     assert delay < NOTIFIED_DELIVERY_S
 
 
+@pytest.fixture
+def fast_feed(tracking: TrackingStore) -> Iterator[ChangeFeed]:
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        feed = ChangeFeed(tracking, interval_s=0.05, executor=executor)
+        yield feed
+        feed.close()
+
+
+async def test_notified_feed_stops_polling(
+    fast_feed: ChangeFeed, tracking: TrackingStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_postgresql(tracking)
+    messages: list[str] = []
+    subscription = await fast_feed.subscribe(messages.append, None)
+    assert await wait_until(lambda: fast_feed.listening, DELIVERY_TIMEOUT_S)
+    await asyncio.sleep(0.2)
+    reads: list[int] = []
+    read = tracking.changes_since
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(tracking, "changes_since", counted)
+
+    # When: nothing is written for a second, with a poll interval of 0.05 s
+    await asyncio.sleep(1.0)
+    idle_reads = len(reads)
+    tracking.create_experiment("wakes-the-poller")
+    notice = await wait_for(messages, "wakes-the-poller")
+    fast_feed.unsubscribe(subscription)
+
+    # Then: the poller read nothing while idle, and a notification still delivers at once
+    assert idle_reads == 0
+    assert notice["action"] == "created"
+
+
 async def test_listener_closed_with_last_client(
     slow_feed: ChangeFeed, tracking: TrackingStore
 ) -> None:
