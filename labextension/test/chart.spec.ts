@@ -182,6 +182,115 @@ describe('ChartModel', () => {
     expect(server.requests.map(r => r.maxPoints)).toEqual([1000, 0]);
   });
 
+  it('limits the requests in flight', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) =>
+      component(`c${i}`, { loss: 2 })
+    );
+    const source = new FakeSource(rows);
+    const server = new SeriesServer(source);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const model = new ChartModel({
+      source,
+      fetchSeries: async (name, metrics, maxPoints) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await wait(5);
+        inFlight--;
+        return server.fetch(name, metrics, maxPoints);
+      }
+    });
+    model.setOptions({ dataType: 'series', metrics: ['loss'] });
+
+    await model.update();
+
+    expect(maxInFlight).toBe(ChartModel.MAX_CONCURRENT_REQUESTS);
+    expect(server.requests).toHaveLength(20);
+    expect(Object.keys(model.series)).toHaveLength(20);
+  });
+
+  it('emits the series of an update once', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) =>
+      component(`c${i}`, { loss: 2 })
+    );
+    const { model } = setup(rows);
+    model.setOptions({ dataType: 'series', metrics: ['loss'] });
+    await model.update();
+    const seen: number[] = [];
+    model.changed.connect(() => seen.push(Object.keys(model.series).length));
+
+    await model.refresh();
+
+    expect(seen).toEqual([20, 20]);
+    expect(model.status).toBe('ready');
+  });
+
+  it('emits arrived series while others load', async () => {
+    const rows = ['fast', 'slow'].map(name => component(name, { loss: 2 }));
+    const source = new FakeSource(rows);
+    const server = new SeriesServer(source);
+    const model = new ChartModel({
+      source,
+      progressIntervalMs: 10,
+      fetchSeries: async (name, metrics, maxPoints) => {
+        await wait(name === 'slow' ? 200 : 1);
+        return server.fetch(name, metrics, maxPoints);
+      }
+    });
+    model.setOptions({ dataType: 'series', metrics: ['loss'] });
+    const seen: string[][] = [];
+    model.changed.connect(() => seen.push(Object.keys(model.series)));
+
+    await model.update();
+
+    expect(seen).toContainEqual(['fast']);
+    expect(seen[seen.length - 1]).toEqual(['fast', 'slow']);
+  });
+
+  it('refetches only changed series', async () => {
+    const { model, server, source } = setup([
+      component('a', { loss: 2 }),
+      component('b', { loss: 2 }),
+      component('c', { loss: 2 })
+    ]);
+    model.setOptions({ dataType: 'series', metrics: ['loss'] });
+    await model.update();
+    server.requests = [];
+
+    source.rows = [source.rows[0], component('b', { loss: 4 }), source.rows[2]];
+    source.changed.emit();
+    await wait(ChartModel.SOURCE_DEBOUNCE_MS + 50);
+
+    expect(server.requests.map(r => r.name)).toEqual(['b']);
+    expect(model.series.b.loss).toHaveLength(4);
+  });
+
+  it('drops series of a replaced update', async () => {
+    const source = new FakeSource([component('a', { loss: 2 })]);
+    const server = new SeriesServer(source);
+    const model = new ChartModel({
+      source,
+      fetchSeries: async (name, metrics, maxPoints) => {
+        const reply = await server.fetch(name, metrics, maxPoints);
+        await wait(20);
+        return reply;
+      }
+    });
+    model.setOptions({ dataType: 'series', metrics: ['loss'] });
+    await model.update();
+    server.requests = [];
+
+    model.maxPoints = 2000;
+    const first = model.update();
+    await wait(5);
+    model.maxPoints = 3000;
+    await Promise.all([first, model.update()]);
+    await model.update();
+
+    expect(server.requests.map(r => r.maxPoints)).toEqual([2000, 3000]);
+    expect(model.status).toBe('ready');
+  });
+
   it('follows the source selection', async () => {
     const { model, source } = setup([
       component('a', { loss: 2 }),

@@ -66,7 +66,9 @@ export type ChartStatus = 'loading' | 'ready' | 'error';
  * source and fetches metric series only for time series. A series is fetched
  * again when the summary of its metric changes (new points, live updates),
  * and only for the metrics the component has, because the server replies
- * 404 for the others.
+ * 404 for the others. Up to `MAX_CONCURRENT_REQUESTS` requests run at once,
+ * and the series that arrive are added together: `changed` is emitted once
+ * when the last one arrives, or every `PROGRESS_INTERVAL_MS` before that.
  */
 export class ChartModel implements IDisposable {
   /**
@@ -79,6 +81,12 @@ export class ChartModel implements IDisposable {
     this._fetchComponent = options.fetchComponent ?? getComponent;
     this._maxPoints = options.maxPoints ?? ChartModel.DEFAULT_MAX_POINTS;
     this._labels = options.labels ?? DEFAULT_LABELS;
+    this._maxConcurrentRequests = Math.max(
+      1,
+      options.maxConcurrentRequests ?? ChartModel.MAX_CONCURRENT_REQUESTS
+    );
+    this._progressIntervalMs =
+      options.progressIntervalMs ?? ChartModel.PROGRESS_INTERVAL_MS;
     this._source.changed.connect(this._onSourceChanged, this);
     this._readSource();
     this._options = options.options ?? defaultOptions(this._components);
@@ -176,6 +184,10 @@ export class ChartModel implements IDisposable {
       return;
     }
     this._downsample = value;
+    // Unlike a change of `maxPoints`, this drops the series at once. Every
+    // point of 20 series takes over a second to render, and the chart would
+    // draw the old ones again each time some of the new ones arrive.
+    this._series = {};
     this._versions.clear();
   }
 
@@ -239,19 +251,24 @@ export class ChartModel implements IDisposable {
 
     this._setStatus('loading', null);
     const failures: string[] = [];
-    await Promise.all(
-      requested.map(async ({ name, metrics }) => {
-        try {
-          await this._fetchComponentSeries(request, name, metrics);
-        } catch (error) {
-          failures.push(Private.messageOf(error));
-        }
-      })
-    );
+    const tasks = Private.splitRequests(requested, MAX_SERIES_PER_REQUEST);
+    await Private.runPool(tasks, this._maxConcurrentRequests, async task => {
+      // A newer update fetches what it needs itself.
+      if (!this._isCurrent(request)) {
+        return;
+      }
+      try {
+        await this._fetchSeriesChunk(request, task.name, task.metrics);
+      } catch (error) {
+        failures.push(Private.messageOf(error));
+      }
+    });
     if (!this._isCurrent(request)) {
       return;
     }
 
+    // The last series and the status reach the view in one `changed`.
+    this._applyArrived(false);
     if (failures.length > 0) {
       this._setStatus('error', failures[0]);
     } else {
@@ -277,6 +294,7 @@ export class ChartModel implements IDisposable {
     }
     this._isDisposed = true;
     window.clearTimeout(this._timer);
+    window.clearTimeout(this._progressTimer);
     this._source.changed.disconnect(this._onSourceChanged, this);
     Signal.clearData(this);
   }
@@ -360,44 +378,73 @@ export class ChartModel implements IDisposable {
     return requested;
   }
 
-  private async _fetchComponentSeries(
+  /**
+   * Fetch some series of one component and keep them until the next
+   * `_applyArrived()`, which a timer calls while the update runs.
+   */
+  private async _fetchSeriesChunk(
     request: number,
     name: string,
     metrics: string[]
   ): Promise<void> {
     const component = this._components.find(c => c.name === name);
-    const versions = new Map(
-      metrics.map(metric => [
-        metric,
-        Private.versionOf(component?.metrics?.[metric])
-      ])
+    const reply = await this._fetchSeries(
+      name,
+      metrics,
+      // The server returns every point for 0.
+      this._downsample ? this._maxPoints : 0,
+      this._serverSettings
     );
-    const found: Record<string, IMetricPoint[]> = {};
-    for (
-      let start = 0;
-      start < metrics.length;
-      start += MAX_SERIES_PER_REQUEST
-    ) {
-      const reply = await this._fetchSeries(
-        name,
-        metrics.slice(start, start + MAX_SERIES_PER_REQUEST),
-        // The server returns every point for 0.
-        this._downsample ? this._maxPoints : 0,
-        this._serverSettings
-      );
-      Object.assign(found, reply.series);
-    }
     if (!this._isCurrent(request)) {
       return;
     }
-    this._series = {
-      ...this._series,
-      [name]: { ...(this._series[name] ?? {}), ...found }
-    };
-    for (const metric of Object.keys(found)) {
-      this._versions.set(`${name}\u0000${metric}`, versions.get(metric) ?? '');
+
+    for (const [metric, points] of Object.entries(reply.series)) {
+      this._arrived.push({
+        request,
+        name,
+        metric,
+        points,
+        version: Private.versionOf(component?.metrics?.[metric])
+      });
     }
-    this._changed.emit();
+    if (this._progressTimer === 0) {
+      this._progressTimer = window.setTimeout(
+        () => this._applyArrived(true),
+        this._progressIntervalMs
+      );
+    }
+  }
+
+  /**
+   * Add the series fetched since the last call to the model's `series`,
+   * and emit `changed` once for all of them when `emit` is true.
+   */
+  private _applyArrived(emit: boolean): void {
+    window.clearTimeout(this._progressTimer);
+    this._progressTimer = 0;
+    if (this._arrived.length === 0 || this._isDisposed) {
+      return;
+    }
+
+    // Series of an update that a newer one replaced, such as at another
+    // resolution, are left to the newer one.
+    const arrived = this._arrived.filter(
+      entry => entry.request === this._latestRequest
+    );
+    this._arrived = [];
+    if (arrived.length === 0) {
+      return;
+    }
+    const series = { ...this._series };
+    for (const { name, metric, points, version } of arrived) {
+      series[name] = { ...(series[name] ?? {}), [metric]: points };
+      this._versions.set(`${name}\u0000${metric}`, version);
+    }
+    this._series = series;
+    if (emit) {
+      this._changed.emit();
+    }
   }
 
   private _onSourceChanged(): void {
@@ -418,6 +465,7 @@ export class ChartModel implements IDisposable {
     this._changed.emit();
   }
 
+  private _arrived: Private.IArrivedSeries[] = [];
   private _changed = new Signal<this, void>(this);
   private _components: ITrialComponent[] = [];
   private _downsample = true;
@@ -429,8 +477,11 @@ export class ChartModel implements IDisposable {
   private _isDisposed = false;
   private _labels: IChartLabels;
   private _latestRequest = 0;
+  private _maxConcurrentRequests: number;
   private _maxPoints: number;
   private _options: IChartOptions;
+  private _progressIntervalMs: number;
+  private _progressTimer = 0;
   private _series: Record<string, Record<string, readonly IMetricPoint[]>> = {};
   private _serverSettings: ServerConnection.ISettings | undefined;
   private _source: IChartSource;
@@ -458,6 +509,24 @@ export namespace ChartModel {
    * Milliseconds to gather the source's signals before updating.
    */
   export const SOURCE_DEBOUNCE_MS = 100;
+
+  /**
+   * Series requests in flight at once. The endpoint takes one component per
+   * request, and Chromium opens at most 6 HTTP/1.1 connections per host.
+   */
+  export const MAX_CONCURRENT_REQUESTS = 6;
+
+  /**
+   * Minimum milliseconds between two `changed` signals while series
+   * arrive. The last series of an update emit at once, so a load shorter
+   * than this renders the chart once.
+   *
+   * #### Notes
+   * Each signal renders the chart again, which blocks the page for 60-170
+   * ms with 20 downsampled series and for over a second with 200,000 points
+   * in headless Chromium on 2 cores (benchmarks/bench_chart.py).
+   */
+  export const PROGRESS_INTERVAL_MS = 1000;
 
   /**
    * A function that fetches metric series, like `getMetricSeries`.
@@ -507,6 +576,18 @@ export namespace ChartModel {
     labels?: IChartLabels;
 
     /**
+     * Series requests in flight at once; `MAX_CONCURRENT_REQUESTS` by
+     * default.
+     */
+    maxConcurrentRequests?: number;
+
+    /**
+     * Milliseconds between two `changed` signals while series arrive;
+     * `PROGRESS_INTERVAL_MS` by default.
+     */
+    progressIntervalMs?: number;
+
+    /**
      * The function that fetches series; defaults to `getMetricSeries`.
      */
     fetchSeries?: FetchSeries;
@@ -522,6 +603,53 @@ export namespace ChartModel {
  * Helpers private to this module.
  */
 namespace Private {
+  /**
+   * A series fetched but not yet added to the model's `series`.
+   */
+  export interface IArrivedSeries {
+    request: number;
+    name: string;
+    metric: string;
+    points: IMetricPoint[];
+    version: string;
+  }
+
+  /**
+   * Split each component's metrics into requests of at most `size` metrics.
+   */
+  export function splitRequests(
+    requested: readonly { name: string; metrics: string[] }[],
+    size: number
+  ): { name: string; metrics: string[] }[] {
+    const tasks: { name: string; metrics: string[] }[] = [];
+    for (const { name, metrics } of requested) {
+      for (let start = 0; start < metrics.length; start += size) {
+        tasks.push({ name, metrics: metrics.slice(start, start + size) });
+      }
+    }
+    return tasks;
+  }
+
+  /**
+   * Run `run` on every item in order, at most `limit` at once. `run` must
+   * not reject.
+   */
+  export async function runPool<T>(
+    items: readonly T[],
+    limit: number,
+    run: (item: T) => Promise<void>
+  ): Promise<void> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < items.length) {
+        const item = items[next++];
+        await run(item);
+      }
+    };
+    const workers = Math.min(limit, items.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+  }
+
   /**
    * Return a text that changes whenever points are added to a metric.
    */

@@ -11,7 +11,7 @@ import { BoxLayout, BoxPanel, Panel, Widget } from '@lumino/widgets';
 import React from 'react';
 import type { View } from 'vega';
 
-import { ChartModel } from '../../models/chart';
+import { ChartModel, ChartStatus } from '../../models/chart';
 import { ChartNotice, IChartBuild } from '../../models/chartspec';
 import { embedChart, IEmbeddedChart } from './embed';
 import { ChartPropertiesPane } from './properties';
@@ -34,6 +34,7 @@ export class ChartView extends BoxPanel {
     super({ direction: 'left-to-right', spacing: 0 });
     this.addClass('jp-ExperimentChart');
     this._model = options.model;
+    this._modelStatus = this._model.status;
     this._trans = options.trans;
 
     this._plot = new Widget();
@@ -204,15 +205,17 @@ export class ChartView extends BoxPanel {
 
   private _onModelChanged(): void {
     this._notes.update();
-    this._scheduleRender();
+    const status = this._model.status;
+    const loaded = this._modelStatus === 'loading' && status !== 'loading';
+    this._modelStatus = status;
+    // The model adds the last series of an update and its status in one
+    // signal, so there is nothing left to gather.
+    this._scheduleRender(loaded ? 0 : ChartView.RENDER_DELAY_MS);
   }
 
-  private _scheduleRender(): void {
+  private _scheduleRender(delay = ChartView.RENDER_DELAY_MS): void {
     window.clearTimeout(this._timer);
-    this._timer = window.setTimeout(
-      () => void this._render(),
-      ChartView.RENDER_DELAY_MS
-    );
+    this._timer = window.setTimeout(() => void this._render(), delay);
   }
 
   private async _render(): Promise<void> {
@@ -295,6 +298,7 @@ export class ChartView extends BoxPanel {
   private _build: IChartBuild | null = null;
   private _embedded: IEmbeddedChart | null = null;
   private _model: ChartModel;
+  private _modelStatus: ChartStatus;
   private _notes: ChartNotesWidget;
   private _pane: ChartPropertiesPane;
   private _plot: Widget;
@@ -320,7 +324,8 @@ export namespace ChartView {
   export const PROPERTIES_WIDTH = 280;
 
   /**
-   * Milliseconds to gather changes before rendering again.
+   * Milliseconds to gather changes before rendering again, except after
+   * the model finished loading series.
    */
   export const RENDER_DELAY_MS = 50;
 
