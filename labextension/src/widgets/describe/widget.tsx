@@ -523,8 +523,8 @@ namespace Private {
    *
    * #### Notes
    * A series longer than `DescribeModel.SERIES_POINTS` arrives downsampled,
-   * so its last rows are the last points drawn, not the last points stored;
-   * the caption says so.
+   * so its last rows are the last points drawn, not the last points stored,
+   * and its caption gives both counts.
    */
   function Series(props: {
     name: string;
