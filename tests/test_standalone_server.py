@@ -120,6 +120,41 @@ def test_generated_token_printed(tmp_path: Path) -> None:
     assert len(lines[1].split()[1]) == 48
 
 
+# Runs the tracking server with a clean-up that never ends, the hang that the watchdog covers.
+HANGING_SERVER = """
+import asyncio, sys
+
+from jupyter_experiments.server import standalone
+
+async def never_ends(self):
+    await asyncio.sleep(3600)
+
+standalone.STOP_GRACE_PERIOD_S = 1.0
+standalone.TrackingServerApp._cleanup = never_ends
+sys.exit(standalone.run_server(ip="127.0.0.1", port=int(sys.argv[1]), db_url=sys.argv[2]))
+"""
+
+
+def test_stop_signal_exits_when_cleanup_hangs(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER_EXPERIMENTS_")}
+    env.update(JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_DATA_DIR=str(tmp_path))
+    command = [sys.executable, "-c", HANGING_SERVER, str(free_port()), str(tmp_path / "e.db")]
+    log_path = tmp_path / "server.log"
+
+    with (
+        log_path.open("w") as log_file,
+        subprocess.Popen(
+            command, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=log_file, text=True
+        ) as process,
+    ):
+        assert process.stdout is not None
+        process.stdout.readline()
+        stop(process, log_path)
+
+    assert process.returncode == 0
+    assert "did not stop within 1 s of signal" in log_path.read_text()
+
+
 def test_help_lists_options() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "jupyter_experiments.cli", "server", "--help"],
