@@ -509,7 +509,7 @@ def test_stop_refused_shows_message(lab: OpenedDescribe) -> None:
 def test_describe_from_palette(lab: OpenedDescribe) -> None:
     page = lab.page
 
-    # The palette has no row to describe, so the command asks for the component's name.
+    # The palette has no row to describe, so the command prompts for the component's name.
     page.keyboard.press("Control+Shift+C")
     palette = page.locator("#command-palette")
     palette.locator("input").fill("Describe Trial Component")

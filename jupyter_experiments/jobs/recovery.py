@@ -69,7 +69,7 @@ def _end_orphan(name: str, settings: dict[str, Any]) -> None:
         return
     if not isinstance(create_time, (int, float)):
         # Jobs started by older versions recorded no create time, so a process that reused the
-        # pid could not be told apart from theirs.
+        # pid could not be distinguished from theirs.
         log.warning(
             "Job %s: its training process %s is not ended, because no create time is recorded.",
             name,

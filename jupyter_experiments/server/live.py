@@ -53,7 +53,7 @@ MAX_BACKOFF_S = 30.0
 #: (a metric batch per training step from several jobs) costs one read per this time.
 MIN_NOTIFIED_POLL_SPACING_S = 0.05
 
-#: Longest wait between two polls while notifications wake the poller, in seconds. The poll
+#: Maximum wait between two polls while notifications wake the poller, in seconds. The poll
 #: is then only a safety net: the listener also wakes the poller each time it (re)connects, so
 #: no change waits this long unless a notification is lost on a live connection.
 NOTIFIED_FALLBACK_POLL_S = 30.0

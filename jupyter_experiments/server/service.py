@@ -564,7 +564,7 @@ def check_idempotency_key(key: str) -> None:
 def _job_setting_columns(pairs: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
     """Return ``[{name, type}]`` of job setting keys, ``mixed`` where components disagree.
 
-    A null value says nothing about the key's type, so it counts only for keys that are null
+    A null value gives no type for the key, so it counts only for keys that are null
     on every component.
     """
     types: dict[str, set[str]] = {}

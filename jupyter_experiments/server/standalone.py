@@ -34,7 +34,7 @@ STOP_GRACE_PERIOD_S = 10.0
 class NoFilesContentsManager(AsyncLargeFileManager):
     """A contents manager that adds no ``/files/`` route, so no local file can be downloaded.
 
-    jupyter_server asks the contents manager for extra routes, and the file-based managers add
+    jupyter_server requests extra routes from the contents manager, and the file-based managers add
     one that serves any file under the server's root directory; a tracking server has none to
     serve.
     """
@@ -59,7 +59,7 @@ class TrackingServerApp(ServerApp):
         super()._signal_stop(sig, frame)
 
         # NOTE: once in a loaded test run, jupyter_server's clean-up after SIGTERM never ended
-        # and the server stopped answering without exiting; the cause was not found. Every
+        # and the server stopped serving requests without exiting; the cause was not found. Every
         # write is a database transaction, so exiting without the clean-up loses nothing.
         watchdog = threading.Timer(STOP_GRACE_PERIOD_S, self._exit_now, args=(sig,))
         watchdog.daemon = True

@@ -355,7 +355,7 @@ export function defaultOptions(
   statistic: MetricStatistic = 'last'
 ): IChartOptions {
   const fields = availableFields(components);
-  // The parameter that tells the components apart best: a sweep's
+  // The parameter that distinguishes the components best: a sweep's
   // hyperparameter rather than a setting that every trial shares.
   const distinct = (name: string): number =>
     new Set(

@@ -208,7 +208,7 @@ export class ComponentPages implements IDisposable {
       this._inflight.size < ComponentPages.MAX_CONCURRENT_REQUESTS
     ) {
       // Until the first reply gives the total, only the first page is sent:
-      // a small table would answer any other page with an offset error.
+      // a small table would reject any other page with an offset error.
       const ready = [...this._wanted].filter(page =>
         this._total >= 0 ? page * this._pageSize < this._total : page === 0
       );
