@@ -160,6 +160,11 @@ def breadcrumbs(panel: Locator) -> Locator:
     return panel.get_by_role("navigation", name="Location")
 
 
+def wait_until_settled(panel: Locator) -> None:
+    """Wait until the level's rows are loaded and no filter request is pending."""
+    expect(panel.locator(".jp-ExperimentBrowser-rows")).to_have_attribute("aria-busy", "false")
+
+
 def go_home(panel: Locator) -> None:
     """Show Home, clear the filter and wait for the experiments."""
     crumb = breadcrumbs(panel).get_by_role("button", name="Home")
@@ -169,6 +174,7 @@ def go_home(panel: Locator) -> None:
     if search.input_value():
         search.fill("")
     expect(row(panel, MNIST)).to_be_visible()
+    wait_until_settled(panel)
 
 
 def browse_to(panel: Locator, *labels: str) -> None:
@@ -177,3 +183,4 @@ def browse_to(panel: Locator, *labels: str) -> None:
     for label in labels:
         row(panel, label).dblclick()
         expect(breadcrumbs(panel).locator("[aria-current=location]")).to_have_text(label)
+        wait_until_settled(panel)

@@ -281,6 +281,35 @@ describe('BrowserModel', () => {
       expect(keys()).toEqual(['experiment:mnist-demo']);
     });
 
+    it('is busy from a filter change until its reply', async () => {
+      expect(model.busy).toBe(false);
+
+      model.setFilter('mnist');
+      expect(model.busy).toBe(true);
+      await sleep(FILTER_DEBOUNCE_MS + 50);
+
+      expect(keys()).toEqual(['experiment:mnist-demo']);
+      expect(model.busy).toBe(false);
+    });
+
+    it('is busy while a level loads, then not', async () => {
+      const loading = model.cd({ kind: 'experiment', experiment: 'mnist-demo' });
+      expect(model.busy).toBe(true);
+
+      await loading;
+
+      expect(model.busy).toBe(false);
+    });
+
+    it('is not busy after a failed level', async () => {
+      store.reply = () => failure(500, 'Unexpected error.');
+
+      await model.cd({ kind: 'experiment', experiment: 'gone' });
+
+      expect(model.status).toBe('error');
+      expect(model.busy).toBe(false);
+    });
+
     it('applies only the reply of the latest request', async () => {
       const first = model.cd({ kind: 'experiment', experiment: 'mnist-demo' });
       const second = model.cd({

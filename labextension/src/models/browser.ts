@@ -123,6 +123,17 @@ export class BrowserModel implements IDisposable {
   }
 
   /**
+   * Whether the entries shown may change soon: a request is in flight or a
+   * filter is waiting for its request.
+   */
+  get busy(): boolean {
+    return (
+      this._filterTimer !== undefined ||
+      this._settledRequest !== this._latestRequest
+    );
+  }
+
+  /**
    * The message of the last failed request, or null.
    */
   get error(): string | null {
@@ -187,7 +198,7 @@ export class BrowserModel implements IDisposable {
     this._focused = null;
     this._anchor = null;
     this._filter = '';
-    clearTimeout(this._filterTimer);
+    this._clearFilterTimer();
     this._status = 'loading';
     this._error = null;
     this._emit();
@@ -285,12 +296,12 @@ export class BrowserModel implements IDisposable {
       return;
     }
     this._filter = text;
+    this._clearFilterTimer();
+    this._filterTimer = setTimeout(() => {
+      this._filterTimer = undefined;
+      void this.refresh();
+    }, FILTER_DEBOUNCE_MS);
     this._emit();
-    clearTimeout(this._filterTimer);
-    this._filterTimer = setTimeout(
-      () => void this.refresh(),
-      FILTER_DEBOUNCE_MS
-    );
   }
 
   /**
@@ -305,8 +316,9 @@ export class BrowserModel implements IDisposable {
     const filter = this._filter;
     if (this._status === 'error') {
       this._status = 'loading';
-      this._emit();
     }
+    // Tell the view that it is busy.
+    this._emit();
 
     let fetched: Private.IFetched;
     try {
@@ -317,6 +329,7 @@ export class BrowserModel implements IDisposable {
       );
     } catch (error) {
       if (request === this._latestRequest && !this._isDisposed) {
+        this._settledRequest = request;
         this._status = 'error';
         this._error = Private.messageOf(error);
         this._emit();
@@ -327,6 +340,7 @@ export class BrowserModel implements IDisposable {
     if (request !== this._latestRequest || this._isDisposed) {
       return;
     }
+    this._settledRequest = request;
     this._related = fetched.related;
     this._apply(fetched.entries);
   }
@@ -407,7 +421,7 @@ export class BrowserModel implements IDisposable {
       return;
     }
     this._isDisposed = true;
-    clearTimeout(this._filterTimer);
+    this._clearFilterTimer();
     clearTimeout(this._liveTimer);
     if (this._live) {
       this._live.changed.disconnect(this._onNotices, this);
@@ -508,6 +522,11 @@ export class BrowserModel implements IDisposable {
     return this._entries.find(entry => entry.key === key);
   }
 
+  private _clearFilterTimer(): void {
+    clearTimeout(this._filterTimer);
+    this._filterTimer = undefined;
+  }
+
   private _emit(): void {
     if (!this._isDisposed) {
       this._changed.emit();
@@ -528,6 +547,7 @@ export class BrowserModel implements IDisposable {
   private _location: BrowserLocation = { kind: 'home' };
   private _pendingNotices: IChangeNotice[] = [];
   private _records: BrowserEntry[] = [];
+  private _settledRequest = 0;
   private _related = new Set<string>();
   private _selected = new Set<string>();
   private _serverSettings: ServerConnection.ISettings;

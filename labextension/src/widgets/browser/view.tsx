@@ -336,7 +336,11 @@ function Grid(props: IBrowserBodyProps): JSX.Element {
           ))}
         </div>
       </div>
-      <div className="jp-ExperimentBrowser-rows" role="rowgroup">
+      <div
+        className="jp-ExperimentBrowser-rows"
+        role="rowgroup"
+        aria-busy={model.busy}
+      >
         {model.entries.map(entry => (
           <Row
             key={entry.key}
