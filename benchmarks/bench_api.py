@@ -14,10 +14,12 @@ Reported: median and 95th percentile of the request time, the same query in-proc
 only, no HTTP or JSON), and the server's resident memory after the requests.
 
 If MLflow is importable, the same data goes into an MLflow SQLite store (rows inserted with
-``executemany`` into MLflow's tables, which MLflow's client created) and
-``MlflowClient.search_runs`` fetches the first 100 runs ordered by ``metrics.m0 DESC``. MLflow
-sorts by a metric's latest value only and runs in-process, without HTTP, so its timing is
-compared with ours sorted by ``metrics.m0.last`` as well as by ``max``. Run from the
+``executemany`` into MLflow's tables, which MLflow's client created), and the first 100 runs
+ordered by ``metrics.m0 DESC`` are fetched twice: with ``MlflowClient.search_runs`` in-process,
+and through the REST API of an ``mlflow server`` on 127.0.0.1 (``POST runs/search``, one
+keep-alive connection, the timer stopping when the body has arrived, as for ours). MLflow sorts
+by a metric's latest value only, so its timings are compared with ours sorted by
+``metrics.m0.last`` as well as by ``max``. MLflow's telemetry is turned off. Run from the
 repository root::
 
     python benchmarks/bench_api.py             # about 40 s on 2 cores
@@ -78,6 +80,11 @@ TARGET_SPEED_UP = 20.0
 
 SERVER_START_TIMEOUT_S = 60.0
 BASE_URL = "/"
+
+# MLflow 3 reports usage to a remote endpoint unless told not to; nothing here may leave the
+# machine. Set before mlflow is imported, and passed on to the MLflow server.
+os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+os.environ["DO_NOT_TRACK"] = "true"
 
 
 @dataclass
@@ -332,6 +339,22 @@ def free_port() -> int:
         return port
 
 
+def wait_until_serving(
+    server: subprocess.Popen[bytes], url: str, headers: dict[str, str], log_path: Path
+) -> None:
+    """Poll ``url`` until it answers 200; raise with the server's log if it exits or times out."""
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    while True:
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start:\n{log_path.read_text()}")
+        try:
+            if requests.get(url, headers=headers, timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+
+
 @contextmanager
 def jupyter_server(python: str, db_path: Path, work: Path) -> Iterator[tuple[str, str, int]]:
     """Run ``jupyter server`` on 127.0.0.1 on the store; yield its API URL, token and pid."""
@@ -362,19 +385,8 @@ def jupyter_server(python: str, db_path: Path, work: Path) -> Iterator[tuple[str
         server = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}{BASE_URL}experiments/api"
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"jupyter server did not start:\n{log_path.read_text()}")
-            try:
-                response = requests.get(
-                    f"{url}/openapi.json", headers={"Authorization": f"token {token}"}, timeout=5
-                )
-                if response.status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.2)
+        headers = {"Authorization": f"token {token}"}
+        wait_until_serving(server, f"{url}/openapi.json", headers, log_path)
         yield url, token, server.pid
     finally:
         server.terminate()
@@ -436,12 +448,13 @@ def bench_in_process(db_path: Path, repeats: int) -> Timing:
     return timing
 
 
-def bench_mlflow(work: Path, data: Dataset, repeats: int) -> tuple[Timing | None, float | None]:
+def bench_mlflow(work: Path, data: Dataset, repeats: int) -> tuple[list[Timing], float | None]:
+    """Return MLflow's in-process and REST timings, and the seconds its store took to write."""
     try:
         import mlflow  # noqa: F401
     except ImportError:
         print("MLflow: skipped, mlflow is not importable with this interpreter")
-        return None, None
+        return [], None
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     warnings.simplefilter("ignore")
     client, experiment_id, seconds = build_mlflow_store(work / "mlflow.db", data)
@@ -455,7 +468,50 @@ def bench_mlflow(work: Path, data: Dataset, repeats: int) -> tuple[Timing | None
         assert len(runs) == PAGE_SIZE
 
     label = "MLflow search_runs: 100 runs by metrics.m0 (in-process)"
-    return measure(label, page, repeats, check), seconds
+    timing = measure(label, page, repeats, check)
+    rest = bench_mlflow_rest(work, experiment_id, repeats)
+    return [timing, rest], seconds
+
+
+def bench_mlflow_rest(work: Path, experiment_id: str, repeats: int) -> Timing:
+    """Time MLflow's ``runs/search`` through an ``mlflow server`` on the same store."""
+    port = free_port()
+    mlflow = Path(sys.executable).with_name("mlflow")
+    command = [
+        str(mlflow),
+        "server",
+        "--host=127.0.0.1",
+        f"--port={port}",
+        "--workers=1",
+        f"--backend-store-uri=sqlite:///{work / 'mlflow.db'}",
+        f"--artifacts-destination={work / 'mlflow-artifacts'}",
+    ]
+    log_path = work / "mlflow-server.log"
+    with log_path.open("w") as log_file:
+        server = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(server, f"{url}/health", {}, log_path)
+        session = requests.Session()
+        body = {
+            "experiment_ids": [experiment_id],
+            "order_by": ["metrics.m0 DESC"],
+            "max_results": PAGE_SIZE,
+        }
+
+        def page() -> requests.Response:
+            response = session.post(f"{url}/api/2.0/mlflow/runs/search", json=body, timeout=30)
+            response.raise_for_status()
+            return response
+
+        def check(response: requests.Response) -> None:
+            assert len(response.json()["runs"]) == PAGE_SIZE
+
+        label = "MLflow REST runs/search: 100 runs by metrics.m0"
+        return measure(label, page, repeats, check)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -494,22 +550,25 @@ def main(argv: list[str] | None = None) -> int:
 
         rest, rss = bench_rest(arguments.server_python, db_path, work, arguments.requests)
         in_process = bench_in_process(db_path, arguments.requests)
-        mlflow_timing, mlflow_seconds = bench_mlflow(work, data, arguments.requests)
+        mlflow_timings, mlflow_seconds = bench_mlflow(work, data, arguments.requests)
         if mlflow_seconds is not None:
             print(f"Built the MLflow store with executemany in {mlflow_seconds:.1f} s")
 
     print()
-    for timing in [*rest, in_process, *([mlflow_timing] if mlflow_timing else [])]:
+    for timing in [*rest, in_process, *mlflow_timings]:
         print(timing.line())
     print(f"Server resident memory after the requests: {rss / 2**20:.0f} MiB")
 
     by_max = rest[0]
     verdict = "met" if by_max.median <= TARGET_MEDIAN_MS else "MISSED"
     print(f"Target median <= {TARGET_MEDIAN_MS:.0f} ms: {verdict} ({by_max.median:.1f} ms)")
-    if mlflow_timing is not None:
+    for mlflow_timing in mlflow_timings:
         speed_up = mlflow_timing.median / by_max.median
         verdict = "met" if speed_up >= TARGET_SPEED_UP else "MISSED"
-        print(f"Target >= {TARGET_SPEED_UP:.0f}x faster than MLflow: {verdict} ({speed_up:.0f}x)")
+        print(
+            f"Target >= {TARGET_SPEED_UP:.0f}x faster than {mlflow_timing.label}: {verdict} "
+            f"({speed_up:.1f}x)"
+        )
     return 0
 
 

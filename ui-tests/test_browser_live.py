@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import BrowserContext, ElementHandle, Locator, Page, Request, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from seed_browser import (
     FASHION,
     MNIST,
@@ -24,6 +25,7 @@ from seed_browser import (
     row,
     seed_browser_store,
     training_component,
+    wait_until_settled,
 )
 from ui_support import LabServer, running_lab
 
@@ -216,9 +218,20 @@ def test_scrolled_row_stays_in_place(tab: Page, db_url: str) -> None:
     expect(row(panel, "sweep-new")).to_be_attached(timeout=LIVE_TIMEOUT_MS)
 
     # Then the selected row is where it was on the screen, and still selected
-    top_after = selected.bounding_box()
-    assert top_before is not None and top_after is not None
-    assert abs(top_after["y"] - top_before["y"]) <= 1
+    assert top_before is not None
+    # The row may be attached before the browser anchors the scroll to it, so wait for the
+    # position, and fail with the one it kept.
+    try:
+        tab.wait_for_function(
+            "([node, top]) => Math.abs(node.getBoundingClientRect().top - top) <= 1",
+            arg=[selected.element_handle(), top_before["y"]],
+            timeout=LIVE_TIMEOUT_MS,
+        )
+    except PlaywrightTimeoutError:
+        top_after = selected.bounding_box()
+        raise AssertionError(
+            f"The selected row moved from y={top_before['y']} to {top_after}."
+        ) from None
     expect(selected).to_have_attribute("aria-selected", "true")
 
 
@@ -232,4 +245,7 @@ def test_deleted_trial_shows_experiment(tab: Page, db_url: str) -> None:
 
     # Then the sidebar shows the experiment, without the trial
     expect(breadcrumbs(panel)).to_have_text(f"Home›{LONG_SWEEP}", timeout=LIVE_TIMEOUT_MS)
+    # The level starts empty, so the missing row proves nothing until its trials are shown.
+    wait_until_settled(panel)
+    expect(row(panel, "sweep-01")).to_be_visible()
     expect(row(panel, "sweep-00")).to_have_count(0)

@@ -21,7 +21,7 @@ from seed_table import (
     table_layout,
     visible_column_keys,
 )
-from ui_support import LabServer, open_lab, running_lab, save_screenshots
+from ui_support import LabServer, open_lab, running_lab, save_screenshots, set_checked
 
 from jupyter_experiments import Experiment
 from jupyter_experiments.sdk._store import reset_stores
@@ -148,6 +148,6 @@ def test_column_groups_shown_again(lab: OpenedLab) -> None:
     checkbox = pane.locator("[data-group='parameters']").get_by_role("checkbox", name="Parameters")
 
     expect(checkbox).not_to_be_checked()
-    checkbox.check()
+    set_checked(checkbox, True)
 
     assert "parameters.lr" in visible_column_keys(lab.page, EXPERIMENT)

@@ -31,7 +31,7 @@ from seed_chart import (
     seed_chart_store,
 )
 from seed_table import TABLE_JS, body_cell, column_texts
-from ui_support import LabServer, open_lab, running_lab
+from ui_support import LabServer, open_lab, running_lab, set_checked
 
 OPEN_TABLE = "jupyter-experiments:open-component-list"
 DESCRIBE = "jupyter-experiments:describe"
@@ -218,7 +218,11 @@ def test_summary_five_points_in_order(lab: OpenedLab, summary_chart: str) -> Non
 
 
 def test_summary_values_are_last_loss(lab: OpenedLab, summary_chart: str) -> None:
-    rows = wait_for_rows(lab.page, summary_chart, "rows => rows.length === 5")
+    rows = wait_for_rows(
+        lab.page,
+        summary_chart,
+        "rows => rows.length === 5 && rows.every(r => r.series === 'test:loss_last')",
+    )
 
     expected = [(1 + 5 / c) / STEPS for c in CHANNELS]
     assert [row["y"] for row in rows] == pytest.approx(expected)
@@ -267,7 +271,11 @@ def test_time_series_line_per_component(lab: OpenedLab, summary_chart: str) -> N
 
 
 def test_time_series_ordered_by_step(lab: OpenedLab, summary_chart: str) -> None:
-    rows = wait_for_rows(lab.page, summary_chart, "rows => rows.length === 25")
+    rows = wait_for_rows(
+        lab.page,
+        summary_chart,
+        "rows => rows.length === 25 && rows.every(r => r.series === 'test:loss')",
+    )
 
     reversed_rows = [row for row in rows if row["trial"] == f"cnn-{REVERSED_CHANNELS}"]
     assert [row["step"] for row in reversed_rows] == list(range(STEPS))
@@ -295,8 +303,8 @@ def awkward_chart(lab: OpenedLab) -> str:
     chart_id = add_chart_of_all_rows(page, AWKWARD_EXPERIMENT, 3)
     pane = properties(page, chart_id)
     pane.get_by_label("Data type", exact=True).select_option(label="Time series")
-    pane.locator("label", has_text="test:accuracy").locator("input").uncheck()
-    pane.locator("label", has_text="test:loss").locator("input").check()
+    set_checked(pane.locator("label", has_text="test:accuracy").locator("input"), False)
+    set_checked(pane.locator("label", has_text="test:loss").locator("input"), True)
     return chart_id
 
 
@@ -357,13 +365,13 @@ def test_awkward_log_scale_notice(lab: OpenedLab, awkward_chart: str) -> None:
     chart_id = awkward_chart
     pane = properties(page, chart_id)
 
-    pane.get_by_label("Log scale X").check()
+    set_checked(pane.get_by_label("Log scale X"), True)
 
     notes = page.locator(f"#{chart_id} .jp-ExperimentChart-notes")
     expect(notes).to_contain_text(
         "2 points with values of 0 or less are left out of the log-scale X axis."
     )
-    pane.get_by_label("Log scale X").uncheck()
+    set_checked(pane.get_by_label("Log scale X"), False)
 
 
 def test_describe_metric_charts(lab: OpenedLab) -> None:
@@ -528,9 +536,9 @@ def restored_chart(lab: OpenedLab) -> tuple[dict[str, Any], str]:
     chart_id = add_chart_of_all_rows(page, EXPERIMENT, len(CHANNELS))
     pane = properties(page, chart_id)
     pane.get_by_label("Data type", exact=True).select_option(label="Time series")
-    pane.get_by_label("Log scale Y").check()
+    set_checked(pane.get_by_label("Log scale Y"), True)
     # Time series start with the first metric, test:accuracy; both metrics are drawn.
-    pane.locator("label", has_text="test:loss").locator("input").check()
+    set_checked(pane.locator("label", has_text="test:loss").locator("input"), True)
     wait_for_rows(page, chart_id, "rows => rows.length === 50")
     before = chart_state(page, chart_id)
 

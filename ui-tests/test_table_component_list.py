@@ -35,7 +35,7 @@ from seed_table import (
     visible_column_keys,
     wait_for_texts,
 )
-from ui_support import LabServer, open_lab, running_lab, save_screenshots
+from ui_support import LabServer, open_lab, running_lab, save_screenshots, set_checked
 
 from jupyter_experiments import Tracker
 from jupyter_experiments.sdk._store import reset_stores
@@ -159,6 +159,12 @@ def lab(
 
 
 def test_table_lists_ten_components(lab: OpenedTable) -> None:
+    # The status counts the rows as soon as the server sends the total; the grid draws them on
+    # the next animation frame.
+    names = table_grid(lab.page, EXPERIMENT).locator(
+        ".jp-ComponentTable-row:visible [data-column-key='name']"
+    )
+    expect(names).to_have_count(10)
     texts = cell_texts(lab.page, EXPERIMENT, "name")
 
     assert len(texts) == 10
@@ -190,6 +196,8 @@ def test_table_open_twice_activates(lab: OpenedTable) -> None:
 
 
 def test_table_columns_grouped(lab: OpenedTable) -> None:
+    # Column names come from a separate request, whose reply may arrive after the rows.
+    expect(column_header(lab.page, EXPERIMENT, "job.exit_code")).to_have_count(1)
     keys = visible_column_keys(lab.page, EXPERIMENT)
 
     assert keys[:9] == [
@@ -214,10 +222,10 @@ def test_properties_hides_group(lab: OpenedTable) -> None:
     page.get_by_role("button", name="Table properties").click()
     group = lab.pane.locator("[data-group='parameters']")
 
-    group.get_by_role("checkbox", name="Parameters").uncheck()
+    set_checked(group.get_by_role("checkbox", name="Parameters"), False)
     hidden = visible_column_keys(page, EXPERIMENT)
     save_screenshots(page, "properties")
-    group.get_by_role("checkbox", name="Parameters").check()
+    set_checked(group.get_by_role("checkbox", name="Parameters"), True)
     shown = visible_column_keys(page, EXPERIMENT)
 
     assert not any(key.startswith("parameters.") for key in hidden)
@@ -230,9 +238,9 @@ def test_properties_hides_column(lab: OpenedTable) -> None:
         page.get_by_role("button", name="Table properties").click()
     group = lab.pane.locator("[data-group='parameters']")
 
-    group.get_by_role("checkbox", name="lr", exact=True).uncheck()
+    set_checked(group.get_by_role("checkbox", name="lr", exact=True), False)
     hidden = visible_column_keys(page, EXPERIMENT)
-    group.get_by_role("checkbox", name="lr", exact=True).check()
+    set_checked(group.get_by_role("checkbox", name="lr", exact=True), True)
     shown = visible_column_keys(page, EXPERIMENT)
 
     assert "parameters.lr" not in hidden
@@ -484,9 +492,8 @@ def test_layout_persists_after_reload(lab: OpenedTable) -> None:
     )
     page.get_by_role("button", name="Table properties").click()
     pane = page.get_by_role("region", name="Table properties")
-    pane.locator("[data-group='parameters']").get_by_role(
-        "checkbox", name="normalization_mean"
-    ).uncheck()
+    parameters = pane.locator("[data-group='parameters']")
+    set_checked(parameters.get_by_role("checkbox", name="normalization_mean"), False)
     choose_statistic(page, label, "Max")
     sort_by_accuracy(page, label)
     wait_for_texts(page, label, ACCURACY, ["85", "75", "", ""])
@@ -531,5 +538,5 @@ def test_live_update_adds_metric(lab: OpenedTable) -> None:
             {json.dumps(json.dumps(expected, separators=(",", ":")))}""",
         arg="metrics.val:f1",
     )
+    expect(column_header(page, EXPERIMENT, "metrics.val:f1")).to_have_count(1)
     assert selected_names(page, EXPERIMENT) == [name]
-    assert "metrics.val:f1" in visible_column_keys(page, EXPERIMENT)

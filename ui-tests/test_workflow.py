@@ -48,7 +48,13 @@ from test_table_component_list import (
     right_click,
     sort_by_accuracy,
 )
-from ui_support import HOSTILE_DISPLAY_NAME, LabServer, running_lab, save_screenshots
+from ui_support import (
+    HOSTILE_DISPLAY_NAME,
+    LabServer,
+    running_lab,
+    save_screenshots,
+    set_checked,
+)
 
 from jupyter_experiments import Trial
 from jupyter_experiments.sdk._store import reset_stores
@@ -225,7 +231,8 @@ def test_properties_keep_three_groups(flow: Flow) -> None:
     page.get_by_role("button", name="Table properties").click()
 
     for group in HIDDEN_GROUPS:
-        flow.pane.locator(f"[data-group='{group}'] > label input[type=checkbox]").uncheck()
+        checkbox = flow.pane.locator(f"[data-group='{group}'] > label input[type=checkbox]")
+        set_checked(checkbox, False)
 
     keys = visible_column_keys(page, TABLE_LABEL)
     assert keys[:4] == ["trials", "experiments", ACCURACY, "metrics.test:loss"]

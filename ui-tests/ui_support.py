@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page, expect
 
 from jupyter_experiments import Experiment, Tracker
 from jupyter_experiments.sdk._store import reset_stores
@@ -86,6 +86,19 @@ def open_lab(page: Page, server: LabServer) -> None:
     page.wait_for_function("() => window.jupyterapp !== undefined", timeout=LAB_READY_TIMEOUT_MS)
     page.evaluate("() => window.jupyterapp.restored.then(() => undefined)")
     page.locator("#browserTest.completed").wait_for(state="attached", timeout=LAB_READY_TIMEOUT_MS)
+
+
+def set_checked(checkbox: Locator, checked: bool) -> None:
+    """Click ``checkbox`` unless it is already ``checked``, then wait until it shows the state.
+
+    The Table and Chart properties panes render a change on the next animation frame, and
+    until then React puts the old state back. Playwright's ``check()`` reads the state right
+    after its click and fails with "Clicking the checkbox did not change its state" when the
+    frame has not come yet, as on a loaded machine.
+    """
+    if checkbox.is_checked() != checked:
+        checkbox.click()
+    expect(checkbox).to_be_checked(checked=checked)
 
 
 def chromium_path() -> str:

@@ -209,7 +209,7 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def _encoded(function: Callable[..., Any], *args: Any) -> str:
+def _encoded(function: Callable[..., Any], *args: Any) -> bytes:
     return dumps(function(*args))
 
 

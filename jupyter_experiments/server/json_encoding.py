@@ -9,8 +9,13 @@ use the same forms for metric values.
 from __future__ import annotations
 
 import json
+import logging
 import math
 from typing import Any
+
+import orjson
+
+logger = logging.getLogger("jupyter_experiments")
 
 POSITIVE_INFINITY = "Infinity"
 NEGATIVE_INFINITY = "-Infinity"
@@ -72,13 +77,26 @@ def _non_finite(value: float) -> str | None:
 _ENCODER = json.JSONEncoder(allow_nan=False, separators=(",", ":"), check_circular=False)
 
 
-def dumps(value: Any) -> str:
-    """Return compact JSON text for a response body.
+def dumps(value: Any) -> bytes:
+    """Return compact JSON for a response body, as UTF-8.
 
-    Only dicts, lists and tuples are walked; a float subclass such as numpy.float64 is not
-    converted and, if NaN, makes the encoder raise ValueError.
+    orjson writes a page of tens of thousands of numbers about ten times faster than the
+    standard encoder. It refuses integers beyond 64 bits and keys that are not strings, and
+    those values go through the standard encoder instead. Only dicts, lists and tuples are
+    walked for NaN and the infinities: a numpy scalar is written by orjson as a number, with
+    NaN and the infinities as ``null``.
     """
-    return _ENCODER.encode(encode_value(value))
+    encoded = encode_value(value)
+    try:
+        return orjson.dumps(encoded, option=orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError as error:
+        logger.debug("Encoding a response with the standard JSON encoder: %s", error)
+        return _ENCODER.encode(encoded).encode("utf-8")
+
+
+def dumps_text(value: Any) -> str:
+    """Return what :func:`dumps` does as text, for WebSocket messages that must be text frames."""
+    return dumps(value).decode("utf-8")
 
 
 def decode_number(value: Any) -> float | None:

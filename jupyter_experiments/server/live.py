@@ -29,7 +29,7 @@ from tornado import web
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
 from ..store import TrackingStore
-from .json_encoding import dumps
+from .json_encoding import dumps_text
 from .notify import ChangeListener, listen_conninfo
 from .records import change_record
 
@@ -129,7 +129,7 @@ class ChangeFeed:
         try:
             await self._start()
             cutoff = self._last_id
-            send(dumps({"type": "hello", "id": cutoff, "interval": self._interval_s}))
+            send(dumps_text({"type": "hello", "id": cutoff, "interval": self._interval_s}))
             if since is not None:
                 await self._catch_up(subscription, since, cutoff)
         except Exception:
@@ -230,12 +230,12 @@ class ChangeFeed:
                 return
             await self._add_parents(events)
             for event in events:
-                subscription.send(dumps(change_record(event)))
+                subscription.send(dumps_text(change_record(event)))
             position = events[-1]["id"]
 
     def _send_reset(self, subscription: Subscription, since: int, reason: str) -> None:
         subscription.send(
-            dumps(
+            dumps_text(
                 {
                     "type": "reset",
                     "id": self._last_id,
@@ -323,7 +323,7 @@ class ChangeFeed:
 
     def _publish(self, events: list[dict[str, Any]]) -> None:
         for event in coalesce(events):
-            text = dumps(change_record(event))
+            text = dumps_text(change_record(event))
             for subscription in list(self._subscriptions):
                 if subscription.held is not None:
                     subscription.held.append((event["id"], text))
@@ -391,7 +391,7 @@ class LiveUpdatesHandler(WebSocketMixin, WebSocketHandler, JupyterHandler):
         if isinstance(exception, web.HTTPError) and exception.log_message:
             message = exception.log_message % exception.args
         self.set_header("Content-Type", "application/json")
-        self.finish(dumps({"message": message}))
+        self.finish(dumps_text({"message": message}))
 
     @ws_authenticated
     @authorized
