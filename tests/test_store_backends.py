@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from jupyter_experiments import Tracker, TrialComponent
-from jupyter_experiments.errors import ConflictError, ValidationError
+from jupyter_experiments.errors import ConflictError, NotFoundError, ValidationError
 from jupyter_experiments.store import TrackingStore
 from jupyter_experiments.store.schema import trial_component_links, trials
 from jupyter_experiments.store.store import CHANGE_NOTIFY_CHANNEL
@@ -238,6 +238,21 @@ def test_component_parents_code_points(store: TrackingStore) -> None:
         store.associate(name, "c")
 
     assert store.component_parents(["c"])["c"]["trials"] == ["A", "B", "a", "b"]
+
+
+def test_trial_mappings_pair_each_trial_with_its_experiment(store: TrackingStore) -> None:
+    store.create_experiment("mnist")
+    store.create_experiment("cifar")
+    store.create_component("shared")
+    store.create_component("alone")
+    for trial, experiment in [("b", "mnist"), ("A", "cifar"), ("a", "mnist")]:
+        store.create_trial(trial, experiment)
+        store.associate(trial, "shared")
+
+    assert store.trial_mappings("shared") == [("A", "cifar"), ("a", "mnist"), ("b", "mnist")]
+    assert store.trial_mappings("alone") == []
+    with pytest.raises(NotFoundError, match="missing"):
+        store.trial_mappings("missing")
 
 
 @pytest.mark.parametrize(

@@ -381,8 +381,8 @@ class ExperimentsService:
             for key, value in stored["parameters"].items()
         }
         record["trial_mappings"] = [
-            {"trial": trial["name"], "experiment": trial["experiment_name"]}
-            for trial in self.store.list_trials(component_name=name, sort_by="Name")
+            {"trial": trial, "experiment": experiment}
+            for trial, experiment in self.store.trial_mappings(name)
         ]
         return record
 

@@ -1980,6 +1980,25 @@ class TrackingStore:
                     parents["experiments"].append(experiment)
         return result
 
+    def trial_mappings(self, component_name: str) -> list[tuple[str, str]]:
+        """Return the ``(trial, experiment)`` names of a component's trials, by trial name.
+
+        Unlike ``list_trials(component_name=...)``, nothing is counted per trial, so a view
+        that refreshes while a job runs stays cheap.
+        """
+        with self._read() as connection:
+            component_id = self._id_of(
+                connection, trial_components, component_name, "trial component"
+            )
+            rows = connection.execute(
+                sa.select(trials.c.name, experiments.c.name)
+                .join(trial_component_links, trial_component_links.c.trial_id == trials.c.id)
+                .join(experiments, experiments.c.id == trials.c.experiment_id)
+                .where(trial_component_links.c.component_id == component_id)
+                .order_by(CodePointText(trials.c.name))
+            )
+            return [(trial, experiment) for trial, experiment in rows]
+
     def max_steps(self, component_name: str) -> dict[str, int]:
         """Return the highest step of each of a component's metrics, NaN points included."""
         with self._read() as connection:
