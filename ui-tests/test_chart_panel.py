@@ -600,3 +600,23 @@ def test_restored_chart_without_table(
     rows = wait_for_rows(page, restored_id, "rows => rows.length === 50")
     expect(page.locator(".jp-ComponentTablePanel")).to_have_count(0)
     assert len({row["component"] for row in rows}) == len(before["names"])
+
+
+def test_chart_follows_its_table_opened_again(
+    lab: OpenedLab, restored_chart: tuple[dict[str, Any], str]
+) -> None:
+    page = lab.page
+    chart_id = str(page.evaluate(FIRST_CHART_JS))
+
+    # After a reload without the table, and again after closing the table it followed.
+    for _ in range(2):
+        open_table(page, EXPERIMENT, len(CHANNELS))
+        body_cell(page, EXPERIMENT, "name", 0).click()
+
+        # The table opens as a tab over the chart; a hidden chart does not draw.
+        page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", chart_id)
+        rows = wait_for_rows(page, chart_id, "rows => rows.length === 10")
+        assert len({row["component"] for row in rows}) == 1
+
+        page.evaluate(f"(label) => ({TABLE_JS})(label).parent.close()", EXPERIMENT)
+        expect(page.locator(".jp-ComponentTablePanel")).to_have_count(0)

@@ -5,6 +5,7 @@
  */
 
 import {
+  ILabShell,
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
@@ -52,12 +53,13 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
     'Adds charts of the selected trial components beside the trial component list.',
   autoStart: true,
   requires: [ITranslator],
-  optional: [IThemeManager, ILayoutRestorer],
+  optional: [IThemeManager, ILayoutRestorer, ILabShell],
   activate: (
     app: JupyterFrontEnd,
     translator: ITranslator,
     themes: IThemeManager | null,
-    restorer: ILayoutRestorer | null
+    restorer: ILayoutRestorer | null,
+    labShell: ILabShell | null
   ): void => {
     const trans = translator.load(TRANSLATION_DOMAIN);
     const labels = chartLabels(trans);
@@ -214,9 +216,29 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
       return panel;
     };
 
-    // Charts restored before their table, which they follow once the
-    // layout is restored.
-    const waiting: ChartPanel[] = [];
+    /**
+     * Let each chart that follows no open table follow an open table of its
+     * selection: one restored after the chart, or opened again after the
+     * user closed it.
+     */
+    const reconnect = (): void => {
+      charts.forEach(panel => {
+        const entry = entries.get(panel);
+        const followed = entry?.source.table;
+        if (
+          entry === undefined ||
+          entry.table === null ||
+          (followed && !followed.isDisposed)
+        ) {
+          return;
+        }
+        const table = tableOf(entry.table);
+        if (table !== null) {
+          entry.source.attach(table.content.model);
+          lastChart.set(table, panel);
+        }
+      });
+    };
 
     const restoreChart = (state: IChartState): ChartPanel => {
       opened = Math.max(opened, state.number);
@@ -233,12 +255,8 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
       );
       // The layout restorer moves the tab to its saved place.
       app.shell.add(panel, 'main');
-      // NOTE: a chart whose table is not restored follows no table, even
-      // when the user opens that table again later.
       if (table !== null) {
         lastChart.set(table, panel);
-      } else if (state.table !== null) {
-        waiting.push(panel);
       }
       void charts.add(panel);
       return panel;
@@ -286,17 +304,11 @@ export const chartPlugin: JupyterFrontEndPlugin<void> = {
     }
 
     // Tables are restored at the same time as charts, so a restored chart
-    // looks for its table once every tab is back.
+    // looks for its table once every tab is back, and again whenever a tab
+    // opens in case it is the chart's table.
     void app.restored.then(() => {
-      for (const panel of waiting.splice(0)) {
-        const entry = entries.get(panel);
-        const table = entry?.table ? tableOf(entry.table) : null;
-        if (panel.isDisposed || entry === undefined || table === null) {
-          continue;
-        }
-        entry.source.attach(table.content.model);
-        lastChart.set(table, panel);
-      }
+      reconnect();
+      labShell?.layoutModified.connect(reconnect);
     });
 
     if (themes) {
