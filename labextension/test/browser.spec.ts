@@ -293,7 +293,10 @@ describe('BrowserModel', () => {
     });
 
     it('is busy while a level loads, then not', async () => {
-      const loading = model.cd({ kind: 'experiment', experiment: 'mnist-demo' });
+      const loading = model.cd({
+        kind: 'experiment',
+        experiment: 'mnist-demo'
+      });
       expect(model.busy).toBe(true);
 
       await loading;
