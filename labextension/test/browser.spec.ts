@@ -245,6 +245,30 @@ describe('BrowserModel', () => {
       expect(model.focusedKey).toBe('trial:cnn-2');
     });
 
+    it('selects the trial it came from when a refresh overtakes', async () => {
+      await model.cd({
+        kind: 'trial',
+        experiment: 'mnist-demo',
+        trial: 'cnn-2'
+      });
+
+      // Replies arrive one by one, so the first has been dropped and the
+      // second not yet applied when `up()` resumes.
+      const settings = server.settings as { fetch: typeof fetch };
+      const direct = settings.fetch;
+      settings.fetch = async (...args) => {
+        await sleep(20);
+        return direct(...args);
+      };
+
+      const up = model.up();
+      const refresh = model.refresh();
+      await Promise.all([up, refresh]);
+
+      expect([...model.selectedKeys]).toEqual(['trial:cnn-2']);
+      expect(model.focusedKey).toBe('trial:cnn-2');
+    });
+
     it('goes up from the unassigned components to Home', async () => {
       await model.cd({ kind: 'unassigned' });
       expect(keys()).toEqual(['component:scratch']);
@@ -529,6 +553,23 @@ describe('BrowserModel', () => {
       await sleep(LIVE_COALESCE_MS + 50);
 
       expect(model.focusedKey).toBe('experiment:mnist-demo');
+    });
+
+    it('is busy while notices wait, not after ignoring them', async () => {
+      let emitted = 0;
+      model.changed.connect(() => emitted++);
+
+      live.send({
+        resource_type: 'trial_component',
+        name: 'x',
+        action: 'metrics'
+      });
+      expect(model.busy).toBe(true);
+      await sleep(LIVE_COALESCE_MS + 50);
+
+      expect(model.busy).toBe(false);
+      // One change when the notices arrived, one when they were dropped.
+      expect(emitted).toBe(2);
     });
 
     it('refetches once for a burst of notices', async () => {

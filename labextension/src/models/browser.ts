@@ -123,12 +123,13 @@ export class BrowserModel implements IDisposable {
   }
 
   /**
-   * Whether the entries shown may change soon: a request is in flight or a
-   * filter is waiting for its request.
+   * Whether the entries shown may change soon: a request is in flight, or a
+   * filter or live notices wait for their request.
    */
   get busy(): boolean {
     return (
       this._filterTimer !== undefined ||
+      this._liveTimer !== undefined ||
       this._settledRequest !== this._latestRequest
     );
   }
@@ -201,12 +202,12 @@ export class BrowserModel implements IDisposable {
     this._clearFilterTimer();
     this._status = 'loading';
     this._error = null;
+    // Whichever reply loads the level selects the entry: a live refresh may
+    // overtake this one.
+    this._focusOnLoad = focusKey ?? null;
     this._emit();
 
     await this.refresh();
-    if (focusKey !== undefined && this._byKey(focusKey)) {
-      this.select(focusKey);
-    }
   }
 
   /**
@@ -437,6 +438,8 @@ export class BrowserModel implements IDisposable {
         () => this._applyNotices(),
         LIVE_COALESCE_MS
       );
+      // Tell the view that it is busy.
+      this._emit();
     }
   }
 
@@ -467,6 +470,9 @@ export class BrowserModel implements IDisposable {
       notices.some(n => Private.concerns(location, n, shown, this._related))
     ) {
       void this.refresh();
+    } else {
+      // No longer busy.
+      this._emit();
     }
   }
 
@@ -490,6 +496,13 @@ export class BrowserModel implements IDisposable {
       // Keep the focus at the same place in the list.
       const index = Math.min(oldIndex, this._entries.length - 1);
       this._focused = index >= 0 ? this._entries[index].key : null;
+    }
+    const focusKey = this._focusOnLoad;
+    this._focusOnLoad = null;
+    if (focusKey !== null && keys.has(focusKey)) {
+      this._selected = new Set([focusKey]);
+      this._anchor = focusKey;
+      this._focused = focusKey;
     }
 
     this._status = 'ready';
@@ -540,6 +553,7 @@ export class BrowserModel implements IDisposable {
   private _filter = '';
   private _filterTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   private _focused: string | null = null;
+  private _focusOnLoad: string | null = null;
   private _isDisposed = false;
   private _latestRequest = 0;
   private _live: ILiveUpdates | null;
