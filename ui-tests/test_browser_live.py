@@ -27,7 +27,7 @@ from seed_browser import (
     training_component,
     wait_until_settled,
 )
-from ui_support import LabServer, running_lab
+from ui_support import LabServer, running_lab, save_screenshots
 
 from jupyter_experiments import Experiment
 from jupyter_experiments.sdk._store import reset_stores
@@ -249,3 +249,34 @@ def test_deleted_trial_shows_experiment(tab: Page, db_url: str) -> None:
     wait_until_settled(panel)
     expect(row(panel, "sweep-01")).to_be_visible()
     expect(row(panel, "sweep-00")).to_have_count(0)
+
+
+ADD_TWIN_TRIALS_SCRIPT = """
+from jupyter_experiments import Trial
+
+for name in {names!r}:
+    Trial.create({experiment!r}, name, display_name={display_name!r}, store=DB_URL)
+"""
+
+
+def test_shared_display_names_show_unique_names(tab: Page, db_url: str) -> None:
+    # Given an experiment shown in the sidebar
+    panel = tab.locator("#jp-experiments-browser")
+    browse_to(panel, LONG_SWEEP)
+
+    # When another process adds two trials with the same display name
+    change_store_in_subprocess(
+        db_url,
+        ADD_TWIN_TRIALS_SCRIPT.format(
+            names=["twin-a", "twin-b"], experiment=LONG_SWEEP, display_name="Baseline"
+        ),
+    )
+
+    # Then each row shows its unique name beside the shared one, which screen readers read too
+    for name in ["twin-a", "twin-b"]:
+        twin = row(panel, f"Baseline ({name})")
+        expect(twin).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+        expect(twin.locator(".jp-ExperimentBrowser-uniqueName")).to_have_text(name)
+    # and rows whose display name is their own show no second name
+    expect(row(panel, "sweep-01").locator(".jp-ExperimentBrowser-uniqueName")).to_have_count(0)
+    save_screenshots(tab, "shared-display-names")

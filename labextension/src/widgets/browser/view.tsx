@@ -275,6 +275,10 @@ function Grid(props: IBrowserBodyProps): JSX.Element {
   const columns = model.columns;
   const focused = model.focusedKey;
   const rowIds = Private.useRowIds(idPrefix);
+  const ambiguous = React.useMemo(
+    () => Private.sharedLabels(model.entries),
+    [model.entries]
+  );
   const scrollToFocus = React.useRef(false);
   const gridRef = React.useRef<HTMLDivElement>(null);
 
@@ -346,6 +350,7 @@ function Grid(props: IBrowserBodyProps): JSX.Element {
             key={entry.key}
             id={rowIds(entry.key)}
             entry={entry}
+            ambiguous={ambiguous.has(entry.label)}
             columns={columns}
             selected={model.selectedKeys.has(entry.key)}
             focused={entry.key === focused}
@@ -402,6 +407,11 @@ function ColumnHeader(props: {
 interface IRowProps {
   id: string;
   entry: BrowserEntry;
+  /**
+   * Whether another entry of the level shows the same label, so that the row
+   * shows its unique name as well.
+   */
+  ambiguous: boolean;
   columns: readonly SortColumn[];
   selected: boolean;
   focused: boolean;
@@ -414,7 +424,17 @@ interface IRowProps {
  * Render one entry.
  */
 function RowContent(props: IRowProps): JSX.Element {
-  const { id, entry, columns, selected, focused, model, trans, onOpen } = props;
+  const {
+    id,
+    entry,
+    ambiguous,
+    columns,
+    selected,
+    focused,
+    model,
+    trans,
+    onOpen
+  } = props;
   const classes = ['jp-ExperimentBrowser-row', `jp-mod-${entry.kind}`];
   if (selected) {
     classes.push('jp-mod-selected');
@@ -451,7 +471,7 @@ function RowContent(props: IRowProps): JSX.Element {
       className={classes.join(' ')}
       role="row"
       aria-selected={selected}
-      aria-label={Private.rowLabel(entry, trans)}
+      aria-label={Private.rowLabel(entry, trans, ambiguous)}
       data-kind={entry.kind}
       data-name={entry.kind === 'unassigned' ? undefined : entry.name}
       onMouseDown={onMouseDown}
@@ -461,7 +481,12 @@ function RowContent(props: IRowProps): JSX.Element {
     >
       {columns.map(column =>
         column === 'name' ? (
-          <NameCell key={column} entry={entry} trans={trans} />
+          <NameCell
+            key={column}
+            entry={entry}
+            ambiguous={ambiguous}
+            trans={trans}
+          />
         ) : (
           <Cell key={column} entry={entry} column={column} trans={trans} />
         )
@@ -478,12 +503,14 @@ const Row = React.memo(RowContent);
 
 /**
  * Render the name cell: icon, display name and, for the unassigned entry, its count.
+ * A display name that another entry shares is followed by the entry's unique name.
  */
 function NameCell(props: {
   entry: BrowserEntry;
+  ambiguous: boolean;
   trans: TranslationBundle;
 }): JSX.Element {
-  const { entry, trans } = props;
+  const { entry, ambiguous, trans } = props;
 
   if (entry.kind === 'unassigned') {
     return (
@@ -524,6 +551,11 @@ function NameCell(props: {
       <span className="jp-ExperimentBrowser-name" title={title}>
         {entry.label}
       </span>
+      {ambiguous && entry.label !== entry.name ? (
+        <span className="jp-ExperimentBrowser-uniqueName" title={title}>
+          {entry.name}
+        </span>
+      ) : null}
     </div>
   );
 }
@@ -649,11 +681,33 @@ namespace Private {
    */
   export function rowLabel(
     entry: BrowserEntry,
-    trans: TranslationBundle
+    trans: TranslationBundle,
+    ambiguous = false
   ): string {
-    return entry.kind === 'unassigned'
-      ? trans.__('Unassigned trial components')
+    if (entry.kind === 'unassigned') {
+      return trans.__('Unassigned trial components');
+    }
+    return ambiguous && entry.label !== entry.name
+      ? trans.__('%1 (%2)', entry.label, entry.name)
       : entry.label;
+  }
+
+  /**
+   * Return the labels that more than one entry of a level shows.
+   */
+  export function sharedLabels(entries: readonly BrowserEntry[]): Set<string> {
+    const seen = new Set<string>();
+    const shared = new Set<string>();
+    for (const entry of entries) {
+      if (entry.kind === 'unassigned') {
+        continue;
+      }
+      if (seen.has(entry.label)) {
+        shared.add(entry.label);
+      }
+      seen.add(entry.label);
+    }
+    return shared;
   }
 
   /**
