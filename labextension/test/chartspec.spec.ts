@@ -405,6 +405,51 @@ describe('colors', () => {
   });
 });
 
+describe('axes of a single value', () => {
+  const scaleOfAxis = (build: IChartBuild, axis: 'x' | 'y') =>
+    (encodingOf(build)[axis] as Record<string, unknown>).scale as Record<
+      string,
+      unknown
+    >;
+
+  it('widens a one-point domain around the value', () => {
+    const build = buildChart(options(), [training(8, 0.25)], {}, SIZE);
+
+    expect(scaleOfAxis(build, 'x').domain).toEqual([7.2, 8.8]);
+    expect(scaleOfAxis(build, 'y').domain).toEqual([0.225, 0.275]);
+  });
+
+  it('widens a domain of zero by one each way', () => {
+    const build = buildChart(
+      options(),
+      [training(2, 0), training(5, 0)],
+      {},
+      SIZE
+    );
+
+    expect(scaleOfAxis(build, 'y').domain).toEqual([-1, 1]);
+    expect(scaleOfAxis(build, 'x').domain).toBeUndefined();
+  });
+
+  it('doubles and halves a one-value log domain', () => {
+    const build = buildChart(
+      options({ logY: true }),
+      [training(2, 4), training(5, 4)],
+      {},
+      SIZE
+    );
+
+    expect(scaleOfAxis(build, 'y').domain).toEqual([2, 8]);
+  });
+
+  it('leaves the domain to Vega when values differ', () => {
+    const build = buildChart(options(), components, {}, SIZE);
+
+    expect(scaleOfAxis(build, 'x').domain).toBeUndefined();
+    expect(scaleOfAxis(build, 'y').domain).toBeUndefined();
+  });
+});
+
 describe('log scales', () => {
   it('sets a log scale on y', () => {
     const build = buildChart(options({ logY: true }), components, {}, SIZE);

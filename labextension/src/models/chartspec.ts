@@ -736,11 +736,52 @@ namespace Private {
    * Return the scale of a quantitative axis: logarithmic, or linear without
    * zero so that small differences show. The padding keeps the markers at
    * the ends of the domain inside the plot.
+   *
+   * When every value drawn on the axis is the same, such as a chart of one
+   * trial component, the domain would have no width and its ticks no step;
+   * an explicit domain around the value gives the axis readable ticks.
    */
-  function scaleOf(log: boolean): Record<string, unknown> {
-    return log
+  function scaleOf(
+    log: boolean,
+    values: readonly unknown[]
+  ): Record<string, unknown> {
+    const scale = log
       ? { type: 'log', padding: AXIS_PADDING_PX }
       : { zero: false, padding: AXIS_PADDING_PX };
+    const domain = flatDomain(log, values);
+    return domain ? { ...scale, domain } : scale;
+  }
+
+  /**
+   * Return a domain around the one value that `values` hold, or null when
+   * they hold none or several (non-numbers and non-finite numbers aside).
+   */
+  function flatDomain(
+    log: boolean,
+    values: readonly unknown[]
+  ): [number, number] | null {
+    let only: number | null = null;
+    for (const value of values) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        continue;
+      }
+      if (log && value <= 0) {
+        continue;
+      }
+      if (only === null) {
+        only = value;
+      } else if (value !== only) {
+        return null;
+      }
+    }
+    if (only === null) {
+      return null;
+    }
+    if (log) {
+      return [only / 2, only * 2];
+    }
+    const half = only === 0 ? 1 : Math.abs(only) / 10;
+    return [only - half, only + half];
   }
 
   /**
@@ -1066,14 +1107,22 @@ namespace Private {
               type: xType,
               title: xTitle,
               ...(xType === 'quantitative'
-                ? { scale: scaleOf(options.logX) }
+                ? {
+                    scale: scaleOf(
+                      options.logX,
+                      rows.map(row => row.x)
+                    )
+                  }
                 : { sort: null })
             },
             y: {
               field: 'y',
               type: 'quantitative',
               title: yTitle,
-              scale: scaleOf(options.logY)
+              scale: scaleOf(
+                options.logY,
+                rows.map(row => row.y)
+              )
             },
             color,
             ...(seriesChannel
@@ -1252,13 +1301,23 @@ namespace Private {
       field: 'x',
       type: xType,
       title: xTitle,
-      ...(xType === 'quantitative' ? { scale: scaleOf(options.logX) } : {})
+      ...(xType === 'quantitative'
+        ? {
+            scale: scaleOf(
+              options.logX,
+              rows.map(row => row.x)
+            )
+          }
+        : {})
     };
     const y = {
       field: 'y',
       type: 'quantitative',
       title: yTitle,
-      scale: scaleOf(options.logY)
+      scale: scaleOf(
+        options.logY,
+        rows.map(row => row.y)
+      )
     };
     const common = {
       color,
