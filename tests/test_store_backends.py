@@ -240,6 +240,18 @@ def test_component_parents_code_points(store: TrackingStore) -> None:
     assert store.component_parents(["c"])["c"]["trials"] == ["A", "B", "a", "b"]
 
 
+def test_missing_names_lists_absent_parents(store: TrackingStore) -> None:
+    store.create_experiment("mnist")
+    store.create_trial("cnn-2", "mnist")
+
+    missing = store.missing_names(
+        experiment_names=["mnist", "gone", "Mnist"], trial_names=["cnn-2", "cnn-3", "cnn-3"]
+    )
+
+    assert missing == {"experiments": ["Mnist", "gone"], "trials": ["cnn-3"]}
+    assert store.missing_names() == {"experiments": [], "trials": []}
+
+
 def test_trial_mappings_pair_each_trial_with_its_experiment(store: TrackingStore) -> None:
     store.create_experiment("mnist")
     store.create_experiment("cifar")

@@ -540,3 +540,14 @@ def test_live_update_adds_metric(lab: OpenedTable) -> None:
     )
     expect(column_header(page, EXPERIMENT, "metrics.val:f1")).to_have_count(1)
     assert selected_names(page, EXPERIMENT) == [name]
+
+
+def test_unknown_experiment_says_not_found(lab: OpenedTable) -> None:
+    page = lab.page
+
+    open_table(page, experiments=["no-such-experiment"])
+
+    status = page.get_by_role("status").filter(has_text="no-such-experiment")
+    expect(status).to_have_text("0 trial components · experiment “no-such-experiment” not found")
+    expect(status).to_have_class(re.compile(r"\bjp-mod-warning\b"))
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.close()")

@@ -728,7 +728,22 @@ def _schemas() -> dict[str, Any]:
             "additionalProperties": False,
             "properties": {**component_fields, "parameters_to_remove": names},
         },
-        "TrialComponentPage": page("TrialComponent"),
+        "TrialComponentPage": {
+            **page("TrialComponent"),
+            "required": ["items", "total", "next_cursor", "missing"],
+            "properties": {
+                **page("TrialComponent")["properties"],
+                "missing": {
+                    "type": "object",
+                    "description": (
+                        "The experiments and trials of the selection that do not exist, such "
+                        "as deleted ones; the query matches no component of theirs."
+                    ),
+                    "required": ["experiments", "trials"],
+                    "properties": {"experiments": names, "trials": names},
+                },
+            },
+        },
         "SearchExpression": {
             "type": "object",
             "description": "Filters, nested filters and sub-expressions combined with Operator.",

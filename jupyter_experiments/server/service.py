@@ -291,7 +291,11 @@ class ExperimentsService:
                 f"offset from 0 to {total}."
             )
         items = [component_record(row, query.columns) for row in rows]
-        return self._page(items, total, offset, fingerprint)
+        page = self._page(items, total, offset, fingerprint)
+        page["missing"] = self.store.missing_names(
+            experiment_names=query.selection.experiments, trial_names=query.selection.trials
+        )
+        return page
 
     def component_columns(self, fields: Fields) -> dict[str, Any]:
         """Return the parameter, metric, artifact and job setting names of a selection."""

@@ -1459,6 +1459,31 @@ class TrackingStore:
                 ).scalar_one()
             )
 
+    def missing_names(
+        self, *, experiment_names: Sequence[str] = (), trial_names: Sequence[str] = ()
+    ) -> dict[str, list[str]]:
+        """Return the named experiments and trials that do not exist, each list sorted.
+
+        A selection that names a deleted experiment or a mistyped trial matches no
+        component, and a caller can tell that apart from an empty one with this.
+        """
+        missing: dict[str, list[str]] = {"experiments": [], "trials": []}
+        with self._read() as connection:
+            for key, table, names in (
+                ("experiments", experiments, experiment_names),
+                ("trials", trials, trial_names),
+            ):
+                requested = set(names)
+                if not requested:
+                    continue
+                found = set(
+                    connection.execute(
+                        sa.select(table.c.name).where(table.c.name.in_(sorted(requested)))
+                    ).scalars()
+                )
+                missing[key] = sorted(requested - found)
+        return missing
+
     def count_trials(
         self, *, experiment_name: str | None = None, name_contains: str | None = None
     ) -> int:

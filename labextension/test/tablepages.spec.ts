@@ -2,8 +2,12 @@
  * Unit tests of the page cache of the trial component table.
  */
 
-import { IPage } from '../src/api';
-import { IComponentQuery, ITrialComponent } from '../src/api/components';
+import {
+  IComponentPage,
+  IComponentQuery,
+  IMissingParents,
+  ITrialComponent
+} from '../src/api/components';
 import { ComponentPages } from '../src/models/tablepages';
 
 /**
@@ -14,11 +18,12 @@ class FakeServer {
   constructor(public total: number) {}
 
   autoReply = true;
+  missing: IMissingParents | undefined = undefined;
   queries: IComponentQuery[] = [];
   inflight = 0;
   maxInflight = 0;
 
-  fetch = (query: IComponentQuery): Promise<IPage<ITrialComponent>> => {
+  fetch = (query: IComponentQuery): Promise<IComponentPage> => {
     this.queries.push(query);
     this.inflight++;
     this.maxInflight = Math.max(this.maxInflight, this.inflight);
@@ -40,7 +45,12 @@ class FakeServer {
         for (let index = offset; index < end; index++) {
           items.push({ name: `c${String(index).padStart(5, '0')}` });
         }
-        resolve({ items, total: this.total, next_cursor: null });
+        resolve({
+          items,
+          total: this.total,
+          next_cursor: null,
+          ...(this.missing ? { missing: this.missing } : {})
+        });
       };
       if (this.autoReply) {
         void Promise.resolve().then(answer);
@@ -88,6 +98,26 @@ describe('ComponentPages', () => {
     ]);
     expect(pages.total).toBe(250);
     expect(pages.row(99)?.name).toBe('c00099');
+  });
+
+  it('keeps the missing experiments and trials of the last reply', async () => {
+    const server = new FakeServer(0);
+    server.missing = { experiments: ['deleted'], trials: [] };
+    const pages = pagesOf(server, { experiments: ['deleted'] });
+
+    await pages.start();
+
+    expect(pages.missing).toEqual({ experiments: ['deleted'], trials: [] });
+  });
+
+  it('lists nothing missing before a reply or from an older server', async () => {
+    const server = new FakeServer(3);
+    const pages = pagesOf(server);
+    expect(pages.missing).toEqual({ experiments: [], trials: [] });
+
+    await pages.start();
+
+    expect(pages.missing).toEqual({ experiments: [], trials: [] });
   });
 
   it('fetches a deep page directly', async () => {

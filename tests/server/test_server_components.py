@@ -77,6 +77,29 @@ async def test_query_union(api: Request, runs: TrackingStore) -> None:
     assert payload(response)["total"] == 5
 
 
+async def test_query_names_missing_parents(api: Request, runs: TrackingStore) -> None:
+    response = await api(
+        "GET",
+        "query/trial-components",
+        params=[
+            ("experiments", "mnist"),
+            ("experiments", "deleted-experiment"),
+            ("trials", "t1"),
+            ("trials", "typo"),
+        ],
+    )
+
+    page = payload(response)
+    assert page["missing"] == {"experiments": ["deleted-experiment"], "trials": ["typo"]}
+    assert page["total"] == 4
+
+
+async def test_query_missing_empty_when_all_exist(api: Request, runs: TrackingStore) -> None:
+    page = await query(api, experiments="mnist", unassigned="true")
+
+    assert page["missing"] == {"experiments": [], "trials": []}
+
+
 async def test_query_row_fields(api: Request, runs: TrackingStore) -> None:
     page = await query(api, experiments="mnist", sort_by="Name", sort_order="Ascending")
 

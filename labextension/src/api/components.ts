@@ -362,6 +362,26 @@ export interface ILogTail {
 }
 
 /**
+ * The experiments and trials that a query names but that do not exist, such
+ * as deleted ones.
+ */
+export interface IMissingParents {
+  experiments: string[];
+  trials: string[];
+}
+
+/**
+ * One page of the trial component query.
+ */
+export interface IComponentPage extends IPage<ITrialComponent> {
+  /**
+   * The experiments and trials of the selection that do not exist; absent
+   * from servers older than this field.
+   */
+  missing?: IMissingParents;
+}
+
+/**
  * The maximum number of metric series in one request, as the server enforces.
  */
 export const MAX_SERIES_PER_REQUEST = 50;
@@ -376,8 +396,8 @@ export const MAX_SERIES_PER_REQUEST = 50;
 export function queryComponents(
   query: IComponentQuery,
   serverSettings?: ServerConnection.ISettings
-): Promise<IPage<ITrialComponent>> {
-  return requestAPI<IPage<ITrialComponent>>(
+): Promise<IComponentPage> {
+  return requestAPI<IComponentPage>(
     'query/trial-components',
     { method: 'POST', body: JSON.stringify(query) },
     serverSettings

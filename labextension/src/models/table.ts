@@ -13,6 +13,7 @@ import {
   IComponentColumns,
   IComponentQuery,
   IComponentSelection,
+  IMissingParents,
   ITrialComponent,
   SortOrder
 } from '../api/components';
@@ -297,6 +298,14 @@ export class ComponentTableModel implements IDisposable {
    */
   get visibleColumns(): readonly IColumn[] {
     return this._visible;
+  }
+
+  /**
+   * The experiments and trials of the selection that do not exist, such as
+   * deleted ones, as the last reply listed them.
+   */
+  get missing(): IMissingParents {
+    return this._pages.missing;
   }
 
   /**

@@ -7,9 +7,10 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IPage } from '../api';
 import {
+  IComponentPage,
   IComponentQuery,
+  IMissingParents,
   ITrialComponent,
   queryComponents
 } from '../api/components';
@@ -48,6 +49,14 @@ export class ComponentPages implements IDisposable {
    */
   get total(): number {
     return this._total;
+  }
+
+  /**
+   * The experiments and trials of the query that do not exist, as the last
+   * reply listed them.
+   */
+  get missing(): IMissingParents {
+    return this._missing;
   }
 
   /**
@@ -241,7 +250,7 @@ export class ComponentPages implements IDisposable {
 
   private async _fetchPage(page: number): Promise<void> {
     const offset = page * this._pageSize;
-    let reply: IPage<ITrialComponent>;
+    let reply: IComponentPage;
     try {
       reply = await this._fetch(
         { ...this._query, limit: this._pageSize, offset },
@@ -272,6 +281,9 @@ export class ComponentPages implements IDisposable {
     }
     this._pages.set(page, reply.items);
     reply.items.forEach((row, i) => this._indexes.set(row.name, offset + i));
+    if (reply.missing) {
+      this._missing = reply.missing;
+    }
 
     this._setTotal(reply.total);
     this._changed.emit({
@@ -313,6 +325,7 @@ export class ComponentPages implements IDisposable {
   private _changed = new Signal<this, ComponentPages.IChange>(this);
   private _failed = new Set<number>();
   private _fetch: ComponentPages.FetchPage;
+  private _missing: IMissingParents = { experiments: [], trials: [] };
   private _indexes = new Map<string, number>();
   private _inflight = new Map<number, Promise<void>>();
   private _isDisposed = false;
@@ -356,7 +369,7 @@ export namespace ComponentPages {
   export type FetchPage = (
     query: IComponentQuery,
     serverSettings?: ServerConnection.ISettings
-  ) => Promise<IPage<ITrialComponent>>;
+  ) => Promise<IComponentPage>;
 
   /**
    * A change of the cache.

@@ -372,19 +372,60 @@ namespace Private {
         text += trans._n(', %1 selected', ', %1 selected', selected);
       }
     }
+    const missing = model.status === 'error' ? null : missingText(model, trans);
+    if (missing) {
+      text += ` · ${missing}`;
+    }
+    const modifier =
+      model.status === 'error'
+        ? ' jp-mod-error'
+        : missing
+          ? ' jp-mod-warning'
+          : '';
     return (
       <span
-        className={
-          model.status === 'error'
-            ? 'jp-ComponentTable-status jp-mod-error'
-            : 'jp-ComponentTable-status'
-        }
+        className={`jp-ComponentTable-status${modifier}`}
         role="status"
         data-row-count={model.rowCount}
       >
         {text}
       </span>
     );
+  }
+
+  /**
+   * Return the sentence that names the table's missing experiments and
+   * trials, such as deleted ones, or null when there are none.
+   */
+  function missingText(
+    model: ComponentTableModel,
+    trans: TranslationBundle
+  ): string | null {
+    const { experiments, trials } = model.missing;
+    const quoted = (names: string[]): string =>
+      names.map(name => `“${name}”`).join(', ');
+    const parts: string[] = [];
+    if (experiments.length > 0) {
+      parts.push(
+        trans._n(
+          'experiment %2 not found',
+          'experiments %2 not found',
+          experiments.length,
+          quoted(experiments)
+        )
+      );
+    }
+    if (trials.length > 0) {
+      parts.push(
+        trans._n(
+          'trial %2 not found',
+          'trials %2 not found',
+          trials.length,
+          quoted(trials)
+        )
+      );
+    }
+    return parts.length > 0 ? parts.join(' · ') : null;
   }
 
   /**
