@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 import pytest
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, Request, expect
 from seed_table import (
     EXPERIMENT,
     TABLE_JS,
@@ -551,3 +551,25 @@ def test_unknown_experiment_says_not_found(lab: OpenedTable) -> None:
     expect(status).to_have_text("0 trial components · experiment “no-such-experiment” not found")
     expect(status).to_have_class(re.compile(r"\bjp-mod-warning\b"))
     page.evaluate("() => window.jupyterapp.shell.currentWidget.close()")
+
+
+def test_invalid_experiment_name_shows_error_once(lab: OpenedTable) -> None:
+    page = lab.page
+    requests: list[str] = []
+
+    def record(request: Request) -> None:
+        if "query/trial-components" in request.url:
+            requests.append(request.url)
+
+    page.on("request", record)
+    try:
+        open_table(page, experiments=["a/b"])
+
+        status = page.get_by_role("status").filter(has_text="Error")
+        expect(status).to_contain_text("a/b")
+        # A failed page waits RETRY_DELAY_MS (5 s) before it is sent again.
+        page.wait_for_timeout(2000)
+        assert len(requests) <= 2, requests
+    finally:
+        page.remove_listener("request", record)
+        page.evaluate("() => window.jupyterapp.shell.currentWidget.close()")

@@ -247,6 +247,31 @@ describe('ComponentPages', () => {
     expect(changes).toEqual([{ type: 'error', message: 'Invalid sort key' }]);
   });
 
+  it('does not resend a failed first page on every repaint', async () => {
+    let requests = 0;
+    const pages = new ComponentPages({
+      query: { experiments: ['a/b'] },
+      fetch: () => {
+        requests++;
+        return Promise.reject(new Error('Invalid experiment name'));
+      },
+      pageSize: 100
+    });
+    // Each error repaints the grid, which asks for its visible rows again.
+    pages.changed.connect(() => {
+      pages.prefetch(0, 300);
+      pages.row(150);
+    });
+
+    await pages.start();
+    for (let i = 0; i < 20; i++) {
+      await settle();
+    }
+
+    expect(requests).toBe(1);
+    pages.dispose();
+  });
+
   it('drops replies after dispose', async () => {
     const server = new FakeServer(1000);
     server.autoReply = false;

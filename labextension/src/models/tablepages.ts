@@ -222,7 +222,14 @@ export class ComponentPages implements IDisposable {
         this._total >= 0 ? page * this._pageSize < this._total : page === 0
       );
       if (ready.length === 0) {
-        if (this._total < 0 && this._wanted.size > 0 && !this._pages.has(0)) {
+        // A failed first page waits for its retry like any other page, or
+        // each repaint of its error would send it again.
+        if (
+          this._total < 0 &&
+          this._wanted.size > 0 &&
+          !this._pages.has(0) &&
+          !this._failed.has(0)
+        ) {
           void this._loadPage(0);
         }
         return;
