@@ -37,7 +37,7 @@ from seed_table import (
 )
 from ui_support import LabServer, open_lab, running_lab, save_screenshots, set_checked
 
-from jupyter_experiments import Tracker
+from jupyter_experiments import Experiment, Tracker, TrialComponent
 from jupyter_experiments.sdk._store import reset_stores
 
 OPEN_TABLE = "jupyter-experiments:open-component-list"
@@ -573,3 +573,21 @@ def test_invalid_experiment_name_shows_error_once(lab: OpenedTable) -> None:
     finally:
         page.remove_listener("request", record)
         page.evaluate("() => window.jupyterapp.shell.currentWidget.close()")
+
+
+def test_deleted_experiment_empties_open_table(lab: OpenedTable) -> None:
+    page = lab.page
+    experiment = Experiment.create("short-lived", store=lab.db_url)
+    trial = experiment.create_trial(trial_name="short-lived-trial")
+    trial.add_trial_component(TrialComponent.create("short-lived-component", store=lab.db_url))
+    open_table(page, experiments=["short-lived"])
+    status = page.get_by_role("status").filter(has_text="trial component")
+    expect(status).to_have_text("1 trial component")
+
+    experiment.delete_all(action="--force")
+    reset_stores()
+
+    expect(status).to_have_text(
+        "0 trial components · experiment “short-lived” not found", timeout=5000
+    )
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.close()")

@@ -4,18 +4,15 @@
  * API.
  */
 
-import { ISignal, Signal } from '@lumino/signaling';
+import { Signal } from '@lumino/signaling';
 
 import {
   BrowserModel,
   FILTER_DEBOUNCE_MS,
   LIVE_COALESCE_MS
 } from '../src/models/browser';
-import {
-  IChangeNotice,
-  ILiveUpdates,
-  LiveConnectionState
-} from '../src/tokens';
+import { ILiveUpdates } from '../src/tokens';
+import { FakeLive } from './fakelive';
 import {
   failure,
   fakeServer,
@@ -120,38 +117,6 @@ function component(
     trials,
     experiments
   };
-}
-
-/**
- * A live-update connection whose notices the test sends.
- */
-class FakeLive implements ILiveUpdates {
-  readonly changed: ISignal<ILiveUpdates, IChangeNotice[]> = new Signal(this);
-  readonly reset: ISignal<ILiveUpdates, void> = new Signal(this);
-  readonly connectionStateChanged: ISignal<ILiveUpdates, LiveConnectionState> =
-    new Signal(this);
-  readonly connectionState: LiveConnectionState = 'open';
-  readonly lastChangeId = 0;
-  isDisposed = false;
-
-  send(...notices: Partial<IChangeNotice>[]): void {
-    (this.changed as Signal<ILiveUpdates, IChangeNotice[]>).emit(
-      notices.map((notice, index) => ({
-        id: index + 1,
-        resource_type: 'trial',
-        name: '',
-        experiment: null,
-        trial: null,
-        action: 'created',
-        time: 0,
-        ...notice
-      }))
-    );
-  }
-
-  dispose(): void {
-    this.isDisposed = true;
-  }
 }
 
 function sleep(ms: number): Promise<void> {

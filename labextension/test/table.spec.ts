@@ -5,6 +5,7 @@
  */
 
 import { IPage } from '../src/api';
+import { FakeLive } from './fakelive';
 import {
   IComponentColumns,
   IComponentQuery,
@@ -199,6 +200,30 @@ describe('ComponentTableModel', () => {
     expect(once.slice(0, 2)).toEqual([second, first]);
     expect(keys().slice(0, 2)).toEqual([first, second]);
     model.dispose();
+  });
+
+  describe('live notices', () => {
+    const wait = (ms: number) =>
+      new Promise(resolve => setTimeout(resolve, ms));
+
+    it.each([
+      ['its experiment is deleted', 'experiment', 'mnist-demo', 1],
+      ['another experiment is deleted', 'experiment', 'cifar-demo', 0]
+    ] as const)(
+      'refetches when %s',
+      async (_, resourceType, name, refetches) => {
+        const live = new FakeLive();
+        const { model, queries } = tableModel({ live });
+        await model.load();
+        const before = queries.length;
+
+        live.send({ resource_type: resourceType, name, action: 'deleted' });
+        await wait(ComponentTableModel.LIVE_DEBOUNCE_MS + 50);
+
+        expect(queries.length - before).toBe(refetches);
+        model.dispose();
+      }
+    );
   });
 
   describe('statistics', () => {

@@ -959,6 +959,10 @@ export class ComponentTableModel implements IDisposable {
           selection.experiments.includes(notice.experiment))
       );
     }
+    if (notice.resource_type === 'experiment' && notice.action === 'deleted') {
+      // The reply then names the experiment as missing.
+      return selection.experiments.includes(notice.name);
+    }
     return false;
   }
 
