@@ -268,12 +268,14 @@ def test_shared_display_names_show_unique_names(tab: Page, db_url: str) -> None:
     change_store_in_subprocess(
         db_url,
         ADD_TWIN_TRIALS_SCRIPT.format(
-            names=["twin-a", "twin-b"], experiment=LONG_SWEEP, display_name="Baseline"
+            names=["twin-a", "generated-trial-20261205T021108-twin-b"],
+            experiment=LONG_SWEEP,
+            display_name="Baseline",
         ),
     )
 
     # Then each row shows its unique name beside the shared one, which screen readers read too
-    for name in ["twin-a", "twin-b"]:
+    for name in ["twin-a", "generated-trial-20261205T021108-twin-b"]:
         twin = row(panel, f"Baseline ({name})")
         expect(twin).to_be_visible(timeout=LIVE_TIMEOUT_MS)
         expect(twin.locator(".jp-ExperimentBrowser-uniqueName")).to_have_text(name)

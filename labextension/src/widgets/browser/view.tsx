@@ -553,7 +553,7 @@ function NameCell(props: {
       </span>
       {ambiguous && entry.label !== entry.name ? (
         <span className="jp-ExperimentBrowser-uniqueName" title={title}>
-          {entry.name}
+          <bdi>{entry.name}</bdi>
         </span>
       ) : null}
     </div>
