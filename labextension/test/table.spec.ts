@@ -5,10 +5,10 @@
  */
 
 import { IPage } from '../src/api';
-import { FakeLive } from './fakelive';
 import {
   IComponentColumns,
   IComponentQuery,
+  IComponentSelection,
   IMetricSummary,
   ITrialComponent
 } from '../src/api/components';
@@ -19,6 +19,7 @@ import {
   parseLayout,
   selectionKey
 } from '../src/models/table';
+import { FakeLive } from './fakelive';
 
 function summary(min: number, max: number, last: number): IMetricSummary {
   return { min, max, avg: (min + max) / 2, std_dev: 1, last, count: 3 };
@@ -85,6 +86,19 @@ function tableModel(options: Partial<ComponentTableModel.IOptions> = {}) {
 }
 
 describe('selection keys', () => {
+  it('takes a single name given as a string', () => {
+    const selection = {
+      experiments: 'mnist-demo',
+      trials: ['t1', 3]
+    } as unknown as IComponentSelection;
+
+    expect(normalizeSelection(selection)).toEqual({
+      experiments: ['mnist-demo'],
+      trials: ['t1'],
+      unassigned: false
+    });
+  });
+
   it('ignore the order and repeats of names', () => {
     expect(selectionKey({ trials: ['b', 'a', 'a'] })).toBe(
       selectionKey({ trials: ['a', 'b'], unassigned: false })

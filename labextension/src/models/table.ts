@@ -117,8 +117,17 @@ export type TableStatus = 'loading' | 'ready' | 'error';
 export function normalizeSelection(
   selection: IComponentSelection
 ): Required<IComponentSelection> {
-  const sorted = (names: string[] | undefined): string[] =>
-    [...new Set(names ?? [])].sort();
+  // Command arguments come from JSON that callers write by hand, so a single
+  // name given as a string counts as a list of one, and non-strings drop out.
+  const sorted = (names: unknown): string[] => {
+    const list =
+      typeof names === 'string'
+        ? [names]
+        : Array.isArray(names)
+          ? names.filter((name): name is string => typeof name === 'string')
+          : [];
+    return [...new Set(list)].sort();
+  };
   return {
     experiments: sorted(selection.experiments),
     trials: sorted(selection.trials),
