@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from .csv_export import write_csv
-from .errors import ValidationError
+from .errors import NotFoundError, ValidationError
 from .sdk._store import StoreLike, get_store, ignore_sagemaker_arguments
 from .sdk.search_expression import SearchExpression, expression_to_dict
 
@@ -94,6 +95,19 @@ class ExperimentAnalytics:
         with open(path, "w", encoding="utf-8", newline="") as file:
             file.write(write_csv(list(frame.columns), rows))
 
+    def _warn_if_missing(self, name: str) -> None:
+        # An empty DataFrame alone does not tell a mistyped or deleted experiment from one
+        # without trial components yet.
+        try:
+            self._store.get_experiment(name)
+        except NotFoundError:
+            warnings.warn(
+                f"Experiment {name!r} not found, so the DataFrame is empty. Check the name, or "
+                f"list the experiments with Experiment.list().",
+                UserWarning,
+                stacklevel=4,
+            )
+
     def _fetch(self) -> list[dict[str, Any]]:
         return self._store.search_components(
             experiment_names=[self.experiment_name] if self.experiment_name else None,
@@ -104,6 +118,8 @@ class ExperimentAnalytics:
 
     def _build(self) -> pd.DataFrame:
         records = self._fetch()
+        if not records and self.experiment_name:
+            self._warn_if_missing(self.experiment_name)
         parameter_keys = self.parameter_names or sorted(
             {key for record in records for key in record["parameters"]}
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -174,6 +175,23 @@ def test_empty_experiment(store: TrackingStore) -> None:
 
     assert len(frame) == 0
     assert list(frame.columns) == ["TrialComponentName", "DisplayName", "Trials", "Experiments"]
+
+
+def test_missing_experiment_warns(store: TrackingStore) -> None:
+    with pytest.warns(UserWarning, match="Experiment 'nope' not found"):
+        frame = frame_of(experiment_name="nope")
+
+    assert len(frame) == 0
+
+
+def test_empty_experiment_does_not_warn(store: TrackingStore) -> None:
+    store.create_experiment("e")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        frame = frame_of(experiment_name="e")
+
+    assert len(frame) == 0
 
 
 def test_needs_selection(store: TrackingStore) -> None:
