@@ -415,8 +415,17 @@ describe('axes of a single value', () => {
   it('widens a one-point domain around the value', () => {
     const build = buildChart(options(), [training(8, 0.25)], {}, SIZE);
 
-    expect(scaleOfAxis(build, 'x').domain).toEqual([7.2, 8.8]);
+    expect(scaleOfAxis(build, 'x').domain).toEqual([7, 9]);
     expect(scaleOfAxis(build, 'y').domain).toEqual([0.225, 0.275]);
+  });
+
+  it('ticks whole numbers only on an axis of integers', () => {
+    const build = buildChart(options(), components, {}, SIZE);
+    const axisOf = (axis: 'x' | 'y') =>
+      (encodingOf(build)[axis] as Record<string, unknown>).axis;
+
+    expect(axisOf('x')).toEqual({ tickMinStep: 1 });
+    expect(axisOf('y')).toBeUndefined();
   });
 
   it('widens a domain of zero by one each way', () => {

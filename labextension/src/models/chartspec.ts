@@ -753,6 +753,39 @@ namespace Private {
   }
 
   /**
+   * Return the scale of a quantitative axis and, when every value on it is
+   * a whole number (steps, counts, integer parameters), an axis without
+   * fractional ticks such as 7.5.
+   */
+  function positionOf(
+    log: boolean,
+    values: readonly unknown[]
+  ): Record<string, unknown> {
+    const scale = scaleOf(log, values);
+    return allIntegers(values)
+      ? { scale, axis: { tickMinStep: 1 } }
+      : { scale };
+  }
+
+  /**
+   * Return whether the finite numbers among `values` are all whole, and
+   * there is at least one.
+   */
+  function allIntegers(values: readonly unknown[]): boolean {
+    let seen = false;
+    for (const value of values) {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        continue;
+      }
+      if (!Number.isInteger(value)) {
+        return false;
+      }
+      seen = true;
+    }
+    return seen;
+  }
+
+  /**
    * Return a domain around the one value that `values` hold, or null when
    * they hold none or several (non-numbers and non-finite numbers aside).
    */
@@ -780,7 +813,9 @@ namespace Private {
     if (log) {
       return [only / 2, only * 2];
     }
-    const half = only === 0 ? 1 : Math.abs(only) / 10;
+    // A whole number, such as a step or an integer parameter, gets its
+    // neighbours, so that the axis ticks whole numbers.
+    const half = Number.isInteger(only) ? 1 : Math.abs(only) / 10;
     return [only - half, only + half];
   }
 
@@ -1108,7 +1143,7 @@ namespace Private {
               title: xTitle,
               ...(xType === 'quantitative'
                 ? {
-                    scale: scaleOf(
+                    ...positionOf(
                       options.logX,
                       rows.map(row => row.x)
                     )
@@ -1119,7 +1154,7 @@ namespace Private {
               field: 'y',
               type: 'quantitative',
               title: yTitle,
-              scale: scaleOf(
+              ...positionOf(
                 options.logY,
                 rows.map(row => row.y)
               )
@@ -1303,7 +1338,7 @@ namespace Private {
       title: xTitle,
       ...(xType === 'quantitative'
         ? {
-            scale: scaleOf(
+            ...positionOf(
               options.logX,
               rows.map(row => row.x)
             )
@@ -1314,7 +1349,7 @@ namespace Private {
       field: 'y',
       type: 'quantitative',
       title: yTitle,
-      scale: scaleOf(
+      ...positionOf(
         options.logY,
         rows.map(row => row.y)
       )
