@@ -81,6 +81,17 @@ def open_table(page: Page, **selection: object) -> None:
     )
 
 
+def open_table_alone(page: Page, **selection: object) -> None:
+    """Close every main area tab, then open the trial component list of ``selection``.
+
+    In a narrow split the table's toolbar moves its status line into the "More commands"
+    menu, so tests that read the status give the table the whole main area.
+    """
+    page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+    expect(page.locator(".jp-ComponentTablePanel")).to_have_count(0)
+    open_table(page, **selection)
+
+
 def menu_item(page: Page, name: str) -> Locator:
     """Return the item of the open context menu (or submenu) labelled ``name``."""
     return page.locator(".lm-Menu-item").filter(
@@ -545,7 +556,7 @@ def test_live_update_adds_metric(lab: OpenedTable) -> None:
 def test_unknown_experiment_says_not_found(lab: OpenedTable) -> None:
     page = lab.page
 
-    open_table(page, experiments=["no-such-experiment"])
+    open_table_alone(page, experiments=["no-such-experiment"])
 
     status = page.get_by_role("status").filter(has_text="no-such-experiment")
     expect(status).to_have_text("0 trial components · experiment “no-such-experiment” not found")
@@ -563,7 +574,7 @@ def test_invalid_experiment_name_shows_error_once(lab: OpenedTable) -> None:
 
     page.on("request", record)
     try:
-        open_table(page, experiments=["a/b"])
+        open_table_alone(page, experiments=["a/b"])
 
         status = page.get_by_role("status").filter(has_text="Error")
         expect(status).to_contain_text("a/b")
@@ -580,7 +591,7 @@ def test_deleted_experiment_empties_open_table(lab: OpenedTable) -> None:
     experiment = Experiment.create("short-lived", store=lab.db_url)
     trial = experiment.create_trial(trial_name="short-lived-trial")
     trial.add_trial_component(TrialComponent.create("short-lived-component", store=lab.db_url))
-    open_table(page, experiments=["short-lived"])
+    open_table_alone(page, experiments=["short-lived"])
     status = page.get_by_role("status").filter(has_text="trial component")
     expect(status).to_have_text("1 trial component")
 

@@ -385,6 +385,7 @@ namespace Private {
     return (
       <span
         className={`jp-ComponentTable-status${modifier}`}
+        title={text}
         role="status"
         data-row-count={model.rowCount}
       >
