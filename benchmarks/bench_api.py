@@ -81,8 +81,8 @@ TARGET_SPEED_UP = 20.0
 SERVER_START_TIMEOUT_S = 60.0
 BASE_URL = "/"
 
-# MLflow 3 reports usage to a remote endpoint unless told not to; nothing here may leave the
-# machine. Set before mlflow is imported, and passed on to the MLflow server.
+# MLflow 3 reports usage to a remote endpoint unless telemetry is turned off, and nothing here
+# may leave the machine. Set before mlflow is imported, and passed on to the MLflow server.
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 os.environ["DO_NOT_TRACK"] = "true"
 
@@ -342,7 +342,7 @@ def free_port() -> int:
 def wait_until_serving(
     server: subprocess.Popen[bytes], url: str, headers: dict[str, str], log_path: Path
 ) -> None:
-    """Poll ``url`` until it answers 200; raise with the server's log if it exits or times out."""
+    """Poll ``url`` until it returns 200; raise with the server's log if it exits or times out."""
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
     while True:
         if server.poll() is not None or time.monotonic() > deadline:

@@ -46,8 +46,8 @@ import jupyter_experiments
 from jupyter_experiments import Tracker
 from jupyter_experiments.store import TrackingStore
 
-# MLflow 3 reports usage to a remote endpoint unless told not to; nothing here may leave the
-# machine. Set before mlflow is imported.
+# MLflow 3 reports usage to a remote endpoint unless telemetry is turned off, and nothing here
+# may leave the machine. Set before mlflow is imported.
 os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
 os.environ["DO_NOT_TRACK"] = "true"
 

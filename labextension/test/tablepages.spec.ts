@@ -257,7 +257,7 @@ describe('ComponentPages', () => {
       },
       pageSize: 100
     });
-    // Each error repaints the grid, which asks for its visible rows again.
+    // Each error repaints the grid, which requests its visible rows again.
     pages.changed.connect(() => {
       pages.prefetch(0, 300);
       pages.row(150);

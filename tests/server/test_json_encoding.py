@@ -40,7 +40,7 @@ def test_floats_round_trip_exactly() -> None:
     [{"big": 2**70, "small": -(2**64)}, {1: "integer key", 2.5: "float key"}],
     ids=["integers beyond 64 bits", "keys that are not strings"],
 )
-def test_values_orjson_refuses_fall_back_to_the_standard_encoder(value: object) -> None:
+def test_refused_values_use_standard_encoder(value: object) -> None:
     assert strict_loads(dumps(value)) == json.loads(json.dumps(value))
 
 

@@ -737,9 +737,9 @@ namespace Private {
    * zero so that small differences show. The padding keeps the markers at
    * the ends of the domain inside the plot.
    *
-   * When every value drawn on the axis is the same, such as a chart of one
-   * trial component, the domain would have no width and its ticks no step;
-   * an explicit domain around the value gives the axis readable ticks.
+   * When every value drawn on the axis is the same, such as in a chart of
+   * one trial component, the domain has no width and its ticks no step. An
+   * explicit domain around the value gives the axis readable ticks.
    */
   function scaleOf(
     log: boolean,
