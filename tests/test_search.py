@@ -704,3 +704,68 @@ def test_metric_page_matches_full_sort(store: TrackingStore, sort_order: str) ->
             offset=offset,
         )
         assert [row["name"] for row in page] == full[offset : offset + limit]
+
+
+@pytest.mark.parametrize("sort_order", ["Ascending", "Descending"])
+def test_metric_page_walk_bounded_with_ties(
+    store: TrackingStore, monkeypatch: pytest.MonkeyPatch, sort_order: str
+) -> None:
+    # An early page of a large selection is read from the first candidates of the summaries'
+    # index, up to a bound on the value; a small selection falls back to reading the whole
+    # selection. With few distinct values, the bound falls inside a run of ties.
+    import jupyter_experiments.store.store as store_module
+
+    monkeypatch.setattr(store_module, "FIRST_CANDIDATES_PER_ROW", 2)
+    rng = np.random.default_rng(11)
+    store.create_experiment("big")
+    store.create_trial("big-trial", "big")
+    store.create_experiment("small")
+    store.create_trial("small-trial", "small")
+    for index in range(70):
+        name = f"c{index:02d}"
+        store.create_component(name)
+        if index < 60:
+            store.associate("big-trial", name)
+        elif index < 66:
+            store.associate("small-trial", name)
+        if index % 9 == 4:
+            continue
+        value = float(rng.integers(0, 4)) if index % 11 else math.nan
+        store.log_metrics(name, [("acc", value, 0, 1.0), ("acc", value + 1, 1, 2.0)])
+
+    fallbacks = []
+    page_by_metric = TrackingStore._page_by_metric
+
+    def counted(self: TrackingStore, *args: Any) -> list[int]:
+        fallbacks.append(args[-2:])
+        return page_by_metric(self, *args)
+
+    monkeypatch.setattr(TrackingStore, "_page_by_metric", counted)
+    for experiment, statistic in [("big", "max"), ("big", "first"), ("small", "max")]:
+        fallbacks.clear()
+        full = [
+            row["name"]
+            for row in store.search_components(
+                experiment_names=[experiment],
+                sort_by=f"metrics.acc.{statistic}",
+                sort_order=sort_order,
+                include=(),
+            )
+        ]
+        assert not fallbacks
+        for limit, offset in [(10, 0), (10, 10), (4, 20), (5, 52)]:
+            page = store.search_components(
+                experiment_names=[experiment],
+                sort_by=f"metrics.acc.{statistic}",
+                sort_order=sort_order,
+                limit=limit,
+                offset=offset,
+                include=(),
+            )
+            assert [row["name"] for row in page] == full[offset : offset + limit]
+        if experiment == "big":
+            # The first pages were found among the first candidates; the last one, past the
+            # components with a value, was not.
+            assert fallbacks == [(5, 52)]
+        else:
+            assert (10, 0) in fallbacks

@@ -84,6 +84,14 @@ METRIC_BATCH_KEY_RETENTION_S = 7 * 24 * 3600.0
 #: Shortest time between two deletions of old metric batch keys by one store object.
 METRIC_BATCH_KEY_PRUNE_INTERVAL_S = 3600.0
 
+#: A page sorted by a metric statistic is first looked for among this many candidates per row
+#: wanted, read in the order of the summaries' index; a selection of less than about an eighth
+#: of the components with the metric rarely fills it there, and the whole selection is read.
+FIRST_CANDIDATES_PER_ROW = 8
+
+#: How deep (offset + limit) a page may be for that first look to be tried.
+FIRST_CANDIDATES_MAX_ROWS = 500
+
 #: PostgreSQL channel on which each write transaction announces its change event at commit;
 #: the payload is the change id. The server's live-update feed LISTENs on it.
 CHANGE_NOTIFY_CHANNEL = "jupyter_experiments_changes"
@@ -1300,7 +1308,16 @@ class TrackingStore:
         created_before: float | None,
         created_after: float | None,
         name_contains: str | None,
+        per_component: bool = False,
     ) -> sa.Select[Any]:
+        """Return a query of the ids of the selected components.
+
+        By default the experiments and trials are matched with an uncorrelated ``IN`` subquery,
+        which reads the selection once: the right plan to count or sort a whole selection.
+        With ``per_component``, each component's own links are looked up instead, the right
+        plan when a caller tests a few components, such as the first candidates of a sorted
+        index, against a large selection.
+        """
         query = sa.select(trial_components.c.id).select_from(trial_components)
         query = query.where(compile_expression("component", search_expression))
         if names is not None:
@@ -1311,9 +1328,25 @@ class TrackingStore:
         if experiment_names:
             parent_conditions.append(experiments.c.name.in_(list(experiment_names)))
         selections: list[sa.ColumnElement[bool]] = []
-        if parent_conditions:
+        if parent_conditions and per_component:
+            selected_trials = (
+                sa.select(trials.c.id)
+                .join(experiments, experiments.c.id == trials.c.experiment_id)
+                .where(sa.or_(*parent_conditions))
+            )
+            # "+ 0" keeps SQLite from probing the (trial_id, component_id) key once per
+            # selected trial; it reads the component's few links by component_id instead.
+            selections.append(
+                sa.exists().where(
+                    trial_component_links.c.component_id == trial_components.c.id,
+                    (trial_component_links.c.trial_id + sa.literal_column("0")).in_(
+                        selected_trials
+                    ),
+                )
+            )
+        elif parent_conditions:
             # An uncorrelated IN subquery runs once; SQLite ran an EXISTS once per component,
-            # which made the first page of 10,000 components several times slower.
+            # which made counting 10,000 components several times slower.
             selections.append(
                 trial_components.c.id.in_(
                     sa.select(trial_component_links.c.component_id)
@@ -1358,20 +1391,32 @@ class TrackingStore:
         query selects and sorts the page of ids; a few ``IN`` queries then load what
         ``include`` names, so the cost follows the page size, not the store's size.
         """
-        query = self._component_query(
-            names=names,
-            experiment_names=experiment_names,
-            trial_names=trial_names,
-            unassigned=unassigned,
-            search_expression=search_expression,
-            created_before=created_before,
-            created_after=created_after,
-            name_contains=name_contains,
-        )
+        selection = {
+            "names": names,
+            "experiment_names": experiment_names,
+            "trial_names": trial_names,
+            "unassigned": unassigned,
+            "search_expression": search_expression,
+            "created_before": created_before,
+            "created_after": created_after,
+            "name_contains": name_contains,
+        }
+        query = self._component_query(**selection)
         metric_key = metric_sort_key(sort_by)
         with self._read() as connection:
             if metric_key is not None and limit is not None:
-                ids = self._page_by_metric(connection, query, metric_key, sort_order, limit, offset)
+                ids = self._first_candidates_by_metric(
+                    connection,
+                    self._component_query(**selection, per_component=True),
+                    metric_key,
+                    sort_order,
+                    limit,
+                    offset,
+                )
+                if ids is None:
+                    ids = self._page_by_metric(
+                        connection, query, metric_key, sort_order, limit, offset
+                    )
             else:
                 clauses, add_joins = order_by("component", sort_by, sort_order)
                 page = add_joins(query).order_by(*clauses).offset(offset)
@@ -1379,6 +1424,62 @@ class TrackingStore:
                     page = page.limit(limit)
                 ids = [row[0] for row in connection.execute(page)]
             return self._load_components(connection, ids, set(include))
+
+    def _first_candidates_by_metric(
+        self,
+        connection: sa.Connection,
+        selection: sa.Select[Any],
+        metric_key: tuple[str, str],
+        sort_order: str | None,
+        limit: int,
+        offset: int,
+    ) -> list[int] | None:
+        """Return an early page sorted by a metric statistic if its first candidates fill it.
+
+        Walks the summaries' ``(name, <statistic>)`` index from the best value and keeps the
+        components that ``selection``, a per-component query, selects, stopping once the page
+        is full. When the selection holds most components, as when a table shows one large
+        experiment, that reads a few hundred index entries instead of every selected id. The
+        walk is bounded by the value of the ``FIRST_CANDIDATES_PER_ROW * (offset + limit)``-th
+        entry, so a small selection costs little here. Returns None when the page is not full
+        within the bound, or is too deep for this to pay: :meth:`_page_by_metric` then answers.
+        """
+        wanted = offset + limit
+        if wanted > FIRST_CANDIDATES_MAX_ROWS:
+            return None
+        metric, statistic = metric_key
+        descending = is_descending(sort_order, default=False)
+        column = metric_summaries.c[statistic]
+
+        def direction(value: Any) -> Any:
+            return value.desc() if descending else value.asc()
+
+        has_value = sa.and_(metric_summaries.c.name == metric, column.is_not(None))
+        # Ordered by the value alone, the index covers this query.
+        bound = connection.execute(
+            sa.select(column)
+            .where(has_value)
+            .order_by(direction(column))
+            .offset(wanted * FIRST_CANDIDATES_PER_ROW - 1)
+            .limit(1)
+        ).scalar_one_or_none()
+        if bound is not None:
+            has_value = sa.and_(has_value, column >= bound if descending else column <= bound)
+        ids = list(
+            connection.execute(
+                sa.select(metric_summaries.c.component_id)
+                .where(
+                    has_value,
+                    sa.exists(
+                        selection.where(trial_components.c.id == metric_summaries.c.component_id)
+                    ),
+                )
+                .order_by(direction(column), direction(metric_summaries.c.component_id))
+                .offset(offset)
+                .limit(limit)
+            ).scalars()
+        )
+        return ids if len(ids) == limit else None
 
     def _page_by_metric(
         self,
@@ -1579,12 +1680,13 @@ class TrackingStore:
     ) -> list[dict[str, Any]]:
         if not ids:
             return []
-        rows = {
-            row.id: dict(row._mapping)
-            for row in connection.execute(
-                sa.select(trial_components).where(trial_components.c.id.in_(ids))
-            )
-        }
+        # Rows are read as plain tuples throughout: a Row's mapping and attribute access cost
+        # more than the queries on a page of a hundred components with thousands of values.
+        result = connection.execute(
+            sa.select(trial_components).where(trial_components.c.id.in_(ids))
+        )
+        keys = list(result.keys())
+        rows = {values[0]: dict(zip(keys, values)) for values in result.all()}
         for row in rows.values():
             settings = row.pop("job_settings")
             row["job_settings"] = json.loads(settings) if settings else {}
@@ -1597,7 +1699,6 @@ class TrackingStore:
             row["tags"] = {}
         item: Any
         if "parameters" in include:
-            # Unpacked as tuples: attribute access on thousands of Rows cost more than the query.
             for component_id, name, value_type, string_value in connection.execute(
                 sa.select(
                     parameters_table.c.component_id,
@@ -1606,7 +1707,15 @@ class TrackingStore:
                     parameters_table.c.string_value,
                 ).where(parameters_table.c.component_id.in_(ids))
             ).all():
-                rows[component_id]["parameters"][name] = decode_parameter(value_type, string_value)
+                # decode_parameter, inlined: a call per value costs more than its test.
+                value: Any = string_value
+                if value_type == "float":
+                    value = float(string_value)
+                elif value_type == "integer":
+                    value = int(string_value)
+                elif value_type == "boolean":
+                    value = string_value == "True"
+                rows[component_id]["parameters"][name] = value
         if "artifacts" in include:
             for item in connection.execute(
                 sa.select(artifacts_table).where(artifacts_table.c.component_id.in_(ids))
@@ -1616,14 +1725,50 @@ class TrackingStore:
                     "media_type": item.media_type,
                 }
         if "metrics" in include:
-            for item in (
-                connection.execute(
-                    sa.select(metric_summaries).where(metric_summaries.c.component_id.in_(ids))
-                )
-                .mappings()
-                .all()
-            ):
-                rows[item["component_id"]]["metrics"][item["name"]] = _summary_record(item)
+            summaries = metric_summaries.c
+            nan = math.nan
+            for (
+                component_id,
+                name,
+                minimum,
+                maximum,
+                average,
+                std_dev,
+                last,
+                first,
+                count,
+                nan_count,
+                last_step,
+                last_timestamp,
+            ) in connection.execute(
+                sa.select(
+                    summaries.component_id,
+                    summaries.name,
+                    summaries.min,
+                    summaries.max,
+                    summaries.avg,
+                    summaries.std_dev,
+                    summaries.last,
+                    summaries.first,
+                    summaries.count,
+                    summaries.nan_count,
+                    summaries.last_step,
+                    summaries.last_timestamp,
+                ).where(summaries.component_id.in_(ids))
+            ).all():
+                # _summary_record, inlined for the same reason as above.
+                rows[component_id]["metrics"][name] = {
+                    "min": nan if minimum is None else minimum,
+                    "max": nan if maximum is None else maximum,
+                    "avg": nan if average is None else average,
+                    "std_dev": nan if std_dev is None else std_dev,
+                    "last": nan if last is None else last,
+                    "first": nan if first is None else first,
+                    "count": int(count),
+                    "nan_count": int(nan_count),
+                    "last_step": last_step,
+                    "last_timestamp": last_timestamp,
+                }
         if "parents" in include:
             for item in connection.execute(
                 sa.select(
