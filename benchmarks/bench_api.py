@@ -54,7 +54,13 @@ import psutil
 import requests
 
 from jupyter_experiments.store import TrackingStore
+from jupyter_experiments.store.documents import (
+    metrics_document,
+    parameters_document,
+    summary_entry,
+)
 from jupyter_experiments.store.schema import (
+    component_documents,
     experiments,
     metric_points,
     metric_summaries,
@@ -154,6 +160,7 @@ def build_our_store(path: Path, data: Dataset) -> float:
     store = TrackingStore(f"sqlite:///{path}")
     now = time.time()
     component_rows = []
+    document_rows = []
     link_rows = []
     parameter_rows = []
     summary_rows = []
@@ -172,6 +179,8 @@ def build_our_store(path: Path, data: Dataset) -> float:
                 "end_time": now + 60,
             }
         )
+        parameter_values = {}
+        summary_entries = {}
         link_rows.append(
             {
                 "trial_id": c // COMPONENTS_PER_TRIAL + 1,
@@ -181,6 +190,7 @@ def build_our_store(path: Path, data: Dataset) -> float:
         )
         for p in range(data.parameter_count):
             value = data.parameter_value(c, p)
+            parameter_values[f"p{p}"] = value
             encoded: tuple[str, float | None, str]
             if isinstance(value, float):
                 encoded = ("float", value, repr(value))
@@ -201,24 +211,22 @@ def build_our_store(path: Path, data: Dataset) -> float:
             values = data.metric_values(c, m)
             summary = Summary()
             summary.add_points((v, step, now + step) for step, v in enumerate(values))
-            summary_rows.append(
-                {
-                    "component_id": component_id,
-                    "name": f"m{m}",
-                    "count": summary.count,
-                    "nan_count": summary.nan_count,
-                    "min": summary.min,
-                    "max": summary.max,
-                    "avg": summary.avg,
-                    "m2": summary.m2,
-                    "std_dev": summary.std_dev,
-                    "first": summary.first,
-                    "first_step": summary.first_step,
-                    "last": summary.last,
-                    "last_step": summary.last_step,
-                    "last_timestamp": summary.last_timestamp,
-                }
-            )
+            record = {
+                "count": summary.count,
+                "nan_count": summary.nan_count,
+                "min": summary.min,
+                "max": summary.max,
+                "avg": summary.avg,
+                "m2": summary.m2,
+                "std_dev": summary.std_dev,
+                "first": summary.first,
+                "first_step": summary.first_step,
+                "last": summary.last,
+                "last_step": summary.last_step,
+                "last_timestamp": summary.last_timestamp,
+            }
+            summary_rows.append({"component_id": component_id, "name": f"m{m}", **record})
+            summary_entries[f"m{m}"] = summary_entry(record)
             for step, value in enumerate(values):
                 point_rows.append(
                     {
@@ -229,6 +237,14 @@ def build_our_store(path: Path, data: Dataset) -> float:
                         "timestamp": now + step,
                     }
                 )
+        # The documents the store writes beside the rows (jupyter_experiments/store/documents.py).
+        document_rows.append(
+            {
+                "component_id": component_id,
+                "parameters_json": parameters_document(parameter_values),
+                "metrics_json": metrics_document(summary_entries),
+            }
+        )
     trial_count = math.ceil(data.components / COMPONENTS_PER_TRIAL)
     with store.engine.begin() as connection:
         connection.execute(
@@ -259,6 +275,7 @@ def build_our_store(path: Path, data: Dataset) -> float:
         )
         for table, rows in (
             (trial_components, component_rows),
+            (component_documents, document_rows),
             (trial_component_links, link_rows),
             (parameters, parameter_rows),
             (metric_summaries, summary_rows),

@@ -15,14 +15,17 @@ from typing import Any
 
 import orjson
 
-logger = logging.getLogger("jupyter_experiments")
+from ..store.documents import NEGATIVE_INFINITY, POSITIVE_INFINITY, JSONDocument
 
-POSITIVE_INFINITY = "Infinity"
-NEGATIVE_INFINITY = "-Infinity"
+logger = logging.getLogger("jupyter_experiments")
 
 
 def encode_value(value: Any) -> Any:
-    """Return ``value`` with NaN replaced by None and infinities by their strings, recursively."""
+    """Return ``value`` with NaN replaced by None and infinities by their strings, recursively.
+
+    A :class:`JSONDocument`, already in this encoding, becomes an ``orjson.Fragment`` that
+    orjson writes as it is.
+    """
     kind = type(value)
     if kind is float:
         return value if value - value == 0 else _non_finite(value)
@@ -30,6 +33,8 @@ def encode_value(value: Any) -> Any:
         return _encode_dict(value)
     if kind is list or kind is tuple:
         return _encode_list(value)
+    if kind is JSONDocument:
+        return orjson.Fragment(value.text)
     return value
 
 
@@ -48,6 +53,8 @@ def _encode_dict(mapping: dict[Any, Any]) -> dict[Any, Any]:
             result[key] = _encode_dict(item)
         elif kind is list or kind is tuple:
             result[key] = _encode_list(item)
+        elif kind is JSONDocument:
+            result[key] = orjson.Fragment(item.text)
         else:
             result[key] = item
     return result
@@ -63,6 +70,8 @@ def _encode_list(items: list[Any] | tuple[Any, ...]) -> list[Any]:
             result.append(_encode_dict(item))
         elif kind is list or kind is tuple:
             result.append(_encode_list(item))
+        elif kind is JSONDocument:
+            result.append(orjson.Fragment(item.text))
         else:
             result.append(item)
     return result
@@ -91,7 +100,19 @@ def dumps(value: Any) -> bytes:
         return orjson.dumps(encoded, option=orjson.OPT_SERIALIZE_NUMPY)
     except TypeError as error:
         logger.debug("Encoding a response with the standard JSON encoder: %s", error)
-        return _ENCODER.encode(encoded).encode("utf-8")
+        return _ENCODER.encode(encode_value(_parsed_documents(value))).encode("utf-8")
+
+
+def _parsed_documents(value: Any) -> Any:
+    """Return ``value`` with each JSONDocument parsed, for the standard encoder."""
+    kind = type(value)
+    if kind is JSONDocument:
+        return json.loads(value.text)
+    if kind is dict:
+        return {key: _parsed_documents(item) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_parsed_documents(item) for item in value]
+    return value
 
 
 def dumps_text(value: Any) -> str:

@@ -6,9 +6,11 @@ and notebook widgets read them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from ..store.documents import JSONDocument
 from .params import Columns
 
 #: Parameter types as the columns endpoint reports them, by the store's value types.
@@ -78,7 +80,12 @@ def component_record(row: Mapping[str, Any], columns: Columns | None = None) -> 
     return record
 
 
-def _only(values: Mapping[str, Any], names: frozenset[str] | None) -> dict[str, Any]:
+def _only(values: Mapping[str, Any] | JSONDocument, names: frozenset[str] | None) -> Any:
+    if isinstance(values, JSONDocument):
+        if names is None:
+            return values
+        # Already in the REST encoding, which encoding it again leaves as it is.
+        values = dict(json.loads(values.text))
     if names is None:
         return dict(values)
     return {key: value for key, value in values.items() if key in names}

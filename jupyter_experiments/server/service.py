@@ -283,6 +283,7 @@ class ExperimentsService:
             limit=query.page.limit,
             offset=offset,
             include=query.columns.store_include(),
+            documents=True,
         )
         total = self.store.count_components(**selection)
         if offset > total:

@@ -103,6 +103,23 @@ tags = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
+# A component's parameters and metric statistics as JSON objects, rewritten in the transaction
+# that changes them; only the REST table query reads these (see store/documents.py). They are
+# a table of their own so that scans of trial_components stay short. NULL, or a component
+# without a row, means "read the parameters and summaries tables".
+component_documents = sa.Table(
+    "component_documents",
+    metadata,
+    sa.Column(
+        "component_id",
+        sa.Integer,
+        sa.ForeignKey("trial_components.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("parameters_json", sa.Text),
+    sa.Column("metrics_json", sa.Text),
+)
+
 # value_type is 'integer', 'float', 'string' or 'boolean'. string_value holds the exact value of
 # every type (repr of numbers), so integers beyond 2**53 and NaN round-trip; number_value holds
 # integers, floats and booleans as a double so that sorting and comparing are numeric.

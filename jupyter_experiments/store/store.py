@@ -47,11 +47,13 @@ from ..validation import (
 )
 from . import migrations
 from .collation import CodePointText
+from .documents import JSONDocument, metrics_document, parameters_document, summary_entry
 from .engine import READ_ONLY_OPTION, create_engine, resolve_db_url
 from .schema import (
     MAX_SOURCE_ARN_LENGTH,
     MAX_SOURCE_TYPE_LENGTH,
     change_events,
+    component_documents,
     experiments,
     metric_batch_keys,
     metric_points,
@@ -423,8 +425,10 @@ class TrackingStore:
             return result
         rows = connection.execute(
             sa.select(tags_table.c.resource_id, tags_table.c.key, tags_table.c.value).where(
-                tags_table.c.resource_type == resource_type, tags_table.c.resource_id.in_(ids)
-            )
+                tags_table.c.resource_type == resource_type,
+                tags_table.c.resource_id.in_(sa.bindparam("ids", expanding=True)),
+            ),
+            {"ids": list(ids)},
         )
         for resource_id, key, value in rows:
             result[resource_id][key] = value
@@ -1026,6 +1030,13 @@ class TrackingStore:
                     f"Trial component {name!r} already exists. Load it with "
                     f"TrialComponent.load({name!r}) or choose another name."
                 ) from None
+            connection.execute(
+                component_documents.insert().values(
+                    component_id=component_id,
+                    parameters_json=parameters_document(checked_parameters),
+                    metrics_json=metrics_document({}),
+                )
+            )
             self._write_parameters(connection, component_id, checked_parameters)
             self._write_artifacts(connection, component_id, checked_artifacts)
             self._replace_tags(connection, "component", component_id, checked_tags)
@@ -1127,6 +1138,24 @@ class TrackingStore:
                 {"component_id": component_id, "name": key, **_encode_parameter(value)}
                 for key, value in values.items()
             ],
+        )
+
+    def _write_parameters_document(self, connection: sa.Connection, component_id: int) -> None:
+        """Rewrite a component's ``parameters_json`` from its rows in ``parameters``."""
+        values = {
+            name: decode_parameter(value_type, string_value)
+            for name, value_type, string_value in connection.execute(
+                sa.select(
+                    parameters_table.c.name,
+                    parameters_table.c.value_type,
+                    parameters_table.c.string_value,
+                ).where(parameters_table.c.component_id == component_id)
+            )
+        }
+        connection.execute(
+            component_documents.update()
+            .where(component_documents.c.component_id == component_id)
+            .values(parameters_json=parameters_document(values))
         )
 
     def _write_artifacts(
@@ -1242,6 +1271,8 @@ class TrackingStore:
                     )
                 )
             self._write_parameters(connection, component_id, checked_parameters)
+            if to_remove or checked_parameters:
+                self._write_parameters_document(connection, component_id)
             self._write_artifacts(connection, component_id, checked_artifacts)
             self._replace_tags(connection, "component", component_id, checked_tags)
             self._record_change(connection, "component", name, "updated")
@@ -1383,6 +1414,7 @@ class TrackingStore:
         limit: int | None = None,
         offset: int = 0,
         include: Iterable[str] = ("parameters", "artifacts", "metrics", "parents", "tags"),
+        documents: bool = False,
     ) -> list[dict[str, Any]]:
         """Return trial components matching a selection and a search expression.
 
@@ -1390,8 +1422,12 @@ class TrackingStore:
         ``unassigned``, the components in no trial; the search expression narrows it. One
         query selects and sorts the page of ids; a few ``IN`` queries then load what
         ``include`` names, so the cost follows the page size, not the store's size.
+
+        With ``documents``, each component's parameters and metrics are a
+        :class:`~jupyter_experiments.store.documents.JSONDocument` in the REST API's encoding
+        instead of a dict of exact values, for a reply to embed (see ``store/documents.py``).
         """
-        selection = {
+        selection: dict[str, Any] = {
             "names": names,
             "experiment_names": experiment_names,
             "trial_names": trial_names,
@@ -1401,7 +1437,6 @@ class TrackingStore:
             "created_after": created_after,
             "name_contains": name_contains,
         }
-        query = self._component_query(**selection)
         metric_key = metric_sort_key(sort_by)
         with self._read() as connection:
             if metric_key is not None and limit is not None:
@@ -1415,15 +1450,21 @@ class TrackingStore:
                 )
                 if ids is None:
                     ids = self._page_by_metric(
-                        connection, query, metric_key, sort_order, limit, offset
+                        connection,
+                        self._component_query(**selection),
+                        metric_key,
+                        sort_order,
+                        limit,
+                        offset,
                     )
             else:
                 clauses, add_joins = order_by("component", sort_by, sort_order)
+                query = self._component_query(**selection)
                 page = add_joins(query).order_by(*clauses).offset(offset)
                 if limit is not None:
                     page = page.limit(limit)
                 ids = [row[0] for row in connection.execute(page)]
-            return self._load_components(connection, ids, set(include))
+            return self._load_components(connection, ids, set(include), documents)
 
     def _first_candidates_by_metric(
         self,
@@ -1676,18 +1717,44 @@ class TrackingStore:
         )
 
     def _load_components(
-        self, connection: sa.Connection, ids: list[int], include: set[str]
+        self,
+        connection: sa.Connection,
+        ids: list[int],
+        include: set[str],
+        documents: bool = False,
     ) -> list[dict[str, Any]]:
         if not ids:
             return []
         # Rows are read as plain tuples throughout: a Row's mapping and attribute access cost
         # more than the queries on a page of a hundred components with thousands of values.
+        # The ids are one expanding parameter: SQLAlchemy coerced each element of a literal
+        # list, which cost more than running these queries.
+        ids_parameter: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
         result = connection.execute(
-            sa.select(trial_components).where(trial_components.c.id.in_(ids))
+            sa.select(trial_components).where(trial_components.c.id.in_(ids_parameter)),
+            {"ids": ids},
         )
         keys = list(result.keys())
-        rows = {values[0]: dict(zip(keys, values)) for values in result.all()}
-        for row in rows.values():
+        rows = {values[0]: dict(zip(keys, values, strict=True)) for values in result.all()}
+        # Components whose values come from the tables, not from their documents.
+        parameter_ids = list(rows) if "parameters" in include else []
+        metric_ids = list(rows) if "metrics" in include else []
+        found: dict[int, tuple[str | None, str | None]] = {}
+        if documents and (parameter_ids or metric_ids):
+            parameter_ids = []
+            metric_ids = []
+            found = {
+                component_id: (parameters_json, metrics_json)
+                for component_id, parameters_json, metrics_json in connection.execute(
+                    sa.select(
+                        component_documents.c.component_id,
+                        component_documents.c.parameters_json,
+                        component_documents.c.metrics_json,
+                    ).where(component_documents.c.component_id.in_(ids_parameter)),
+                    {"ids": ids},
+                ).all()
+            }
+        for component_id, row in rows.items():
             settings = row.pop("job_settings")
             row["job_settings"] = json.loads(settings) if settings else {}
             row["parameters"] = {}
@@ -1697,15 +1764,29 @@ class TrackingStore:
             row["trials"] = []
             row["experiments"] = []
             row["tags"] = {}
+            if not found:
+                continue
+            parameters_json, metrics_json = found.get(component_id, (None, None))
+            if "parameters" in include:
+                if parameters_json is None:
+                    parameter_ids.append(component_id)
+                else:
+                    row["parameters"] = JSONDocument(parameters_json)
+            if "metrics" in include:
+                if metrics_json is None:
+                    metric_ids.append(component_id)
+                else:
+                    row["metrics"] = JSONDocument(metrics_json)
         item: Any
-        if "parameters" in include:
+        if parameter_ids:
             for component_id, name, value_type, string_value in connection.execute(
                 sa.select(
                     parameters_table.c.component_id,
                     parameters_table.c.name,
                     parameters_table.c.value_type,
                     parameters_table.c.string_value,
-                ).where(parameters_table.c.component_id.in_(ids))
+                ).where(parameters_table.c.component_id.in_(ids_parameter)),
+                {"ids": parameter_ids},
             ).all():
                 # decode_parameter, inlined: a call per value costs more than its test.
                 value: Any = string_value
@@ -1718,13 +1799,14 @@ class TrackingStore:
                 rows[component_id]["parameters"][name] = value
         if "artifacts" in include:
             for item in connection.execute(
-                sa.select(artifacts_table).where(artifacts_table.c.component_id.in_(ids))
+                sa.select(artifacts_table).where(artifacts_table.c.component_id.in_(ids_parameter)),
+                {"ids": ids},
             ):
                 rows[item.component_id][f"{item.kind}_artifacts"][item.name] = {
                     "value": item.value,
                     "media_type": item.media_type,
                 }
-        if "metrics" in include:
+        if metric_ids:
             summaries = metric_summaries.c
             nan = math.nan
             for (
@@ -1754,7 +1836,8 @@ class TrackingStore:
                     summaries.nan_count,
                     summaries.last_step,
                     summaries.last_timestamp,
-                ).where(summaries.component_id.in_(ids))
+                ).where(summaries.component_id.in_(ids_parameter)),
+                {"ids": metric_ids},
             ).all():
                 # _summary_record, inlined for the same reason as above.
                 rows[component_id]["metrics"][name] = {
@@ -1778,8 +1861,9 @@ class TrackingStore:
                 )
                 .join(trials, trials.c.id == trial_component_links.c.trial_id)
                 .join(experiments, experiments.c.id == trials.c.experiment_id)
-                .where(trial_component_links.c.component_id.in_(ids))
-                .order_by(trial_component_links.c.created_at, CodePointText(trials.c.name))
+                .where(trial_component_links.c.component_id.in_(ids_parameter))
+                .order_by(trial_component_links.c.created_at, CodePointText(trials.c.name)),
+                {"ids": ids},
             ):
                 record = rows[item.component_id]
                 record["trials"].append(item.trial_name)
@@ -1851,11 +1935,16 @@ class TrackingStore:
                 if applied is not None:
                     return applied
             self._insert_points(connection, component_id, points)
-            self._merge_summaries(connection, component_id, by_name)
+            document = self._merge_summaries(connection, component_id, by_name)
             connection.execute(
                 trial_components.update()
                 .where(trial_components.c.id == component_id)
                 .values(modified_at=_now())
+            )
+            connection.execute(
+                component_documents.update()
+                .where(component_documents.c.component_id == component_id)
+                .values(metrics_json=document)
             )
             if idempotency_key is not None:
                 try:
@@ -1995,60 +2084,40 @@ class TrackingStore:
             ],
         )
 
-    def _create_missing_summaries(
-        self, connection: sa.Connection, component_id: int, names: Sequence[str]
-    ) -> None:
-        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-
-        connection.execute(
-            postgresql_insert(metric_summaries)
-            .values(
-                [
-                    {"component_id": component_id, "name": name, "count": 0, "nan_count": 0}
-                    for name in names
-                ]
-            )
-            .on_conflict_do_nothing()
-        )
-
     def _merge_summaries(
         self,
         connection: sa.Connection,
         component_id: int,
         by_name: Mapping[str, list[tuple[float, int, float]]],
-    ) -> None:
-        existing = set(
-            connection.execute(
-                sa.select(metric_summaries.c.name).where(
-                    metric_summaries.c.component_id == component_id
-                )
-            ).scalars()
-        )
-        new_names = set(by_name) - existing
-        if new_names and len(existing) + len(new_names) > MAX_METRICS_PER_COMPONENT:
+    ) -> str:
+        """Add a batch of points to the component's summaries; return its new ``metrics_json``.
+
+        The caller holds the component's row lock, so no other writer changes these summaries
+        before the transaction ends, on either backend.
+        """
+        # Through the mapping, because Row.count is tuple.count.
+        stored = {
+            row.name: row._mapping
+            for row in connection.execute(
+                sa.select(metric_summaries).where(metric_summaries.c.component_id == component_id)
+            )
+        }
+        new_names = set(by_name) - set(stored)
+        if new_names and len(stored) + len(new_names) > MAX_METRICS_PER_COMPONENT:
             raise ValidationError(
                 f"Too many metrics: the trial component would have "
-                f"{len(existing) + len(new_names)} distinct metric names, the limit is "
+                f"{len(stored) + len(new_names)} distinct metric names, the limit is "
                 f"{MAX_METRICS_PER_COMPONENT}."
             )
-        query = sa.select(metric_summaries).where(
-            metric_summaries.c.component_id == component_id,
-            metric_summaries.c.name.in_(list(by_name)),
-        )
-        if self.dialect == "postgresql":
-            # Two writers may add the first point of one metric at once; creating the empty
-            # summary rows first and locking them makes the second wait instead of failing on
-            # the primary key. SQLite's write transaction already excludes other writers.
-            if new_names:
-                self._create_missing_summaries(connection, component_id, sorted(new_names))
-            query = query.with_for_update()
-        stored = {row.name: row for row in connection.execute(query)}
+        entries = {
+            name: summary_entry(values) for name, values in stored.items() if name not in by_name
+        }
+        inserts = []
+        updates = []
         for name, values in by_name.items():
-            row = stored.get(name)
+            stored_values = stored.get(name)
             summary = Summary()
-            if row is not None:
-                # Through the mapping, because Row.count is tuple.count.
-                stored_values = row._mapping
+            if stored_values is not None:
                 summary = Summary(
                     count=stored_values["count"],
                     nan_count=stored_values["nan_count"],
@@ -2077,19 +2146,22 @@ class TrackingStore:
                 "last_step": summary.last_step,
                 "last_timestamp": summary.last_timestamp,
             }
-            if row is None:
-                connection.execute(
-                    metric_summaries.insert().values(component_id=component_id, name=name, **record)
-                )
+            entries[name] = summary_entry(record)
+            if stored_values is None:
+                inserts.append({"component_id": component_id, "name": name, **record})
             else:
-                connection.execute(
-                    metric_summaries.update()
-                    .where(
-                        metric_summaries.c.component_id == component_id,
-                        metric_summaries.c.name == name,
-                    )
-                    .values(**record)
-                )
+                updates.append({"key_component_id": component_id, "key_name": name, **record})
+        if inserts:
+            connection.execute(metric_summaries.insert(), inserts)
+        if updates:
+            connection.execute(
+                metric_summaries.update().where(
+                    metric_summaries.c.component_id == sa.bindparam("key_component_id"),
+                    metric_summaries.c.name == sa.bindparam("key_name"),
+                ),
+                updates,
+            )
+        return metrics_document(entries)
 
     def get_metric_series(
         self, component_name: str, metric_name: str, max_points: int | None = None
