@@ -769,3 +769,57 @@ def test_metric_page_walk_bounded_with_ties(
             assert fallbacks == [(5, 52)]
         else:
             assert (10, 0) in fallbacks
+
+
+@pytest.mark.parametrize("sort_order", [None, "Ascending", "Descending"])
+def test_creation_page_walk_bounded(
+    store: TrackingStore, monkeypatch: pytest.MonkeyPatch, sort_order: str | None
+) -> None:
+    # The default order, newest first, takes the same bounded walk over the creation times.
+    import jupyter_experiments.store.store as store_module
+
+    monkeypatch.setattr(store_module, "FIRST_CANDIDATES_PER_ROW", 2)
+    store.create_experiment("big")
+    store.create_trial("big-trial", "big")
+    store.create_experiment("small")
+    store.create_trial("small-trial", "small")
+    for index in range(60):
+        name = f"c{index:02d}"
+        store.create_component(name)
+        if index % 10 == 3:
+            store.associate("small-trial", name)
+        elif index % 10 != 7:
+            store.associate("big-trial", name)
+
+    walks = []
+    walk = TrackingStore._first_candidates_by_creation
+
+    def recorded(self: TrackingStore, *args: Any) -> list[int] | None:
+        found = walk(self, *args)
+        walks.append((args[-2:], found is not None))
+        return found
+
+    monkeypatch.setattr(TrackingStore, "_first_candidates_by_creation", recorded)
+    for experiment in ("big", "small"):
+        walks.clear()
+        full = [
+            row["name"]
+            for row in store.search_components(
+                experiment_names=[experiment], sort_order=sort_order, include=()
+            )
+        ]
+        for limit, offset in [(10, 0), (5, 8), (10, 40)]:
+            page = store.search_components(
+                experiment_names=[experiment],
+                sort_order=sort_order,
+                limit=limit,
+                offset=offset,
+                include=(),
+            )
+            assert [row["name"] for row in page] == full[offset : offset + limit]
+        if experiment == "big":
+            assert walks == [((10, 0), True), ((5, 8), True), ((10, 40), False)]
+        else:
+            assert ((10, 0), False) in walks
+    newest_first = [row["name"] for row in store.search_components(limit=3, include=())]
+    assert newest_first == ["c59", "c58", "c57"]

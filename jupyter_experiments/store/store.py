@@ -1458,12 +1458,24 @@ class TrackingStore:
                         offset,
                     )
             else:
-                clauses, add_joins = order_by("component", sort_by, sort_order)
-                query = self._component_query(**selection)
-                page = add_joins(query).order_by(*clauses).offset(offset)
-                if limit is not None:
-                    page = page.limit(limit)
-                ids = [row[0] for row in connection.execute(page)]
+                found = None
+                if sort_by in (None, "CreationTime") and limit is not None:
+                    # The default order, newest first, in which every table opens.
+                    found = self._first_candidates_by_creation(
+                        connection,
+                        self._component_query(**selection, per_component=True),
+                        is_descending(sort_order, default=sort_by is None),
+                        limit,
+                        offset,
+                    )
+                if found is None:
+                    clauses, add_joins = order_by("component", sort_by, sort_order)
+                    query = self._component_query(**selection)
+                    page = add_joins(query).order_by(*clauses).offset(offset)
+                    if limit is not None:
+                        page = page.limit(limit)
+                    found = [row[0] for row in connection.execute(page)]
+                ids = found
             return self._load_components(connection, ids, set(include), documents)
 
     def _first_candidates_by_metric(
@@ -1516,6 +1528,44 @@ class TrackingStore:
                     ),
                 )
                 .order_by(direction(column), direction(metric_summaries.c.component_id))
+                .offset(offset)
+                .limit(limit)
+            ).scalars()
+        )
+        return ids if len(ids) == limit else None
+
+    def _first_candidates_by_creation(
+        self,
+        connection: sa.Connection,
+        selection: sa.Select[Any],
+        descending: bool,
+        limit: int,
+        offset: int,
+    ) -> list[int] | None:
+        """Return an early page in creation order if its first candidates fill it.
+
+        The same walk as :meth:`_first_candidates_by_metric`, over the index of the
+        components' creation times, whose entries are in the order of the page's tie-breaker.
+        """
+        wanted = offset + limit
+        if wanted > FIRST_CANDIDATES_MAX_ROWS:
+            return None
+        created_at = trial_components.c.created_at
+
+        def direction(value: Any) -> Any:
+            return value.desc() if descending else value.asc()
+
+        bound = connection.execute(
+            sa.select(created_at)
+            .order_by(direction(created_at))
+            .offset(wanted * FIRST_CANDIDATES_PER_ROW - 1)
+            .limit(1)
+        ).scalar_one_or_none()
+        if bound is not None:
+            selection = selection.where(created_at >= bound if descending else created_at <= bound)
+        ids = list(
+            connection.execute(
+                selection.order_by(direction(created_at), direction(trial_components.c.id))
                 .offset(offset)
                 .limit(limit)
             ).scalars()
