@@ -80,9 +80,16 @@ class QueryFields:
 
     def text_list(self, name: str) -> list[str]:
         # Names contain no commas, so "a,b" and a repeated parameter mean the same.
+        values = self._arguments.get(name, [])
         items: list[str] = []
-        for value in self._arguments.get(name, []):
+        for value in values:
             items.extend(part.strip() for part in value.split(",") if part.strip())
+        if values and not items:
+            # "?experiments=" would otherwise select as if no experiment were named: all.
+            raise ValidationError(
+                f"Invalid query parameter {name!r} {_shorten(values[0])}: give one or more "
+                "names separated by commas, or leave the parameter out."
+            )
         return items
 
     def flag(self, name: str) -> bool:

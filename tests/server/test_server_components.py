@@ -77,6 +77,20 @@ async def test_query_union(api: Request, runs: TrackingStore) -> None:
     assert payload(response)["total"] == 5
 
 
+@pytest.mark.parametrize("field", ["experiments", "trials"])
+@pytest.mark.parametrize("value", ["", " , "])
+async def test_query_empty_names_rejected(
+    api: Request, runs: TrackingStore, field: str, value: str
+) -> None:
+    # An empty value named nothing, which selected every component of the store.
+    response = await api("GET", "query/trial-components", params={field: value})
+
+    assert response.code == 400
+    message = payload(response)["message"]
+    assert f"Invalid query parameter '{field}'" in message
+    assert "leave the parameter out" in message
+
+
 async def test_query_names_missing_parents(api: Request, runs: TrackingStore) -> None:
     response = await api(
         "GET",
