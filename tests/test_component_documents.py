@@ -144,6 +144,10 @@ def test_components_without_documents(awkward: TrackingStore) -> None:
         )
     assert assert_same_json(awkward, experiment_names=["e"]) == 0
 
+    with awkward.engine.begin() as connection:
+        connection.execute(component_documents.delete())
+    assert assert_same_json(awkward, experiment_names=["e"]) == 0
+
     awkward.update_component("updated", parameters={"lr": 0.2})
     awkward.log_metrics("updated", [("loss", 1.5, 0, 1.0)])
     assert assert_same_json(awkward, experiment_names=["e"]) == 1

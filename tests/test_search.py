@@ -823,3 +823,20 @@ def test_creation_page_walk_bounded(
             assert ((10, 0), False) in walks
     newest_first = [row["name"] for row in store.search_components(limit=3, include=())]
     assert newest_first == ["c59", "c58", "c57"]
+
+
+@pytest.mark.parametrize("statistic", ["last", "first"])
+@pytest.mark.parametrize("sort_order", ["Ascending", "Descending"])
+def test_sort_nan_first_last_at_end(store: TrackingStore, statistic: str, sort_order: str) -> None:
+    # A series that starts or ends with NaN has a NaN first or last value, which sorts after
+    # every number in both directions. PostgreSQL orders a stored NaN above every number.
+    for name, values in [("nan", [math.nan]), ("one", [1.0]), ("two", [2.0])]:
+        store.create_component(name)
+        store.log_metrics(name, [("m", value, 0, 1.0) for value in values])
+    numbers = ["one", "two"] if sort_order == "Ascending" else ["two", "one"]
+
+    for limit in (None, 3):
+        page = store.search_components(
+            sort_by=f"metrics.m.{statistic}", sort_order=sort_order, limit=limit, include=()
+        )
+        assert [row["name"] for row in page] == [*numbers, "nan"]

@@ -1152,11 +1152,22 @@ class TrackingStore:
                 ).where(parameters_table.c.component_id == component_id)
             )
         }
-        connection.execute(
+        self._write_documents(connection, component_id, parameters_json=parameters_document(values))
+
+    @staticmethod
+    def _write_documents(connection: sa.Connection, component_id: int, **documents: str) -> None:
+        """Replace some of a component's JSON documents; the caller holds its row lock."""
+        updated = connection.execute(
             component_documents.update()
             .where(component_documents.c.component_id == component_id)
-            .values(parameters_json=parameters_document(values))
+            .values(**documents)
         )
+        if updated.rowcount == 0:
+            # No row, as when it was deleted by hand: the other document stays NULL, which
+            # readers take from the tables.
+            connection.execute(
+                component_documents.insert().values(component_id=component_id, **documents)
+            )
 
     def _write_artifacts(
         self, connection: sa.Connection, component_id: int, rows: Sequence[Mapping[str, Any]]
@@ -1790,7 +1801,8 @@ class TrackingStore:
         parameter_ids = list(rows) if "parameters" in include else []
         metric_ids = list(rows) if "metrics" in include else []
         found: dict[int, tuple[str | None, str | None]] = {}
-        if documents and (parameter_ids or metric_ids):
+        from_documents = documents and bool(parameter_ids or metric_ids)
+        if from_documents:
             parameter_ids = []
             metric_ids = []
             found = {
@@ -1814,7 +1826,7 @@ class TrackingStore:
             row["trials"] = []
             row["experiments"] = []
             row["tags"] = {}
-            if not found:
+            if not from_documents:
                 continue
             parameters_json, metrics_json = found.get(component_id, (None, None))
             if "parameters" in include:
@@ -1991,11 +2003,7 @@ class TrackingStore:
                 .where(trial_components.c.id == component_id)
                 .values(modified_at=_now())
             )
-            connection.execute(
-                component_documents.update()
-                .where(component_documents.c.component_id == component_id)
-                .values(metrics_json=document)
-            )
+            self._write_documents(connection, component_id, metrics_json=document)
             if idempotency_key is not None:
                 try:
                     connection.execute(
