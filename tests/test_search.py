@@ -840,3 +840,27 @@ def test_sort_nan_first_last_at_end(store: TrackingStore, statistic: str, sort_o
             sort_by=f"metrics.m.{statistic}", sort_order=sort_order, limit=limit, include=()
         )
         assert [row["name"] for row in page] == [*numbers, "nan"]
+
+
+@pytest.mark.parametrize("sort_order", ["Ascending", "Descending"])
+def test_metric_ties_by_id_with_clock_skew(
+    store: TrackingStore, monkeypatch: pytest.MonkeyPatch, sort_order: str
+) -> None:
+    # A clock that steps back, or writers on hosts with skewed clocks, give creation times out
+    # of id order. A page and the full sort must still break a metric's ties the same way.
+    import jupyter_experiments.store.store as store_module
+
+    for name, created_at in (("first-id", 200.0), ("second-id", 100.0), ("third-id", 150.0)):
+        monkeypatch.setattr(store_module, "_now", lambda created_at=created_at: created_at)
+        store.create_component(name)
+        store.log_metrics(name, [("m", 1.0, 0, 1.0)])
+    monkeypatch.setattr(store_module, "_now", lambda: 120.0)
+    store.create_component("no-metric")
+
+    query = {"sort_by": "metrics.m.Max", "sort_order": sort_order, "include": ()}
+    full = [row["name"] for row in store.search_components(**query)]
+    by_id = ["first-id", "second-id", "third-id"]
+    assert full == [*(by_id if sort_order == "Ascending" else by_id[::-1]), "no-metric"]
+    for limit, offset in [(2, 0), (3, 0), (2, 2), (1, 3)]:
+        page = store.search_components(**query, limit=limit, offset=offset)
+        assert [row["name"] for row in page] == full[offset : offset + limit]

@@ -501,7 +501,10 @@ def order_by(
     """Return ORDER BY clauses for ``sort_by`` and a function that adds the joins they need.
 
     Missing values sort last in both directions; numbers sort as numbers and text by code point
-    on every backend. Ties are broken by creation order so that paging is stable.
+    on every backend. Ties are broken by creation order so that paging is stable, except in a
+    sort by a metric statistic: there they are broken by the order in which the components were
+    added to the store (their ids), which is the order of the summaries' index that serves a
+    page, and which differs from creation times when a writer's clock is behind another's.
     """
     compiler = _COMPILERS[resource]
     table = compiler.table
@@ -524,7 +527,7 @@ def order_by(
                 sa.and_(summary.c.component_id == table.c.id, summary.c.name == metric),
             )
 
-        return [column.is_(None), direction(column), *tie_breakers], join_metric
+        return [column.is_(None), direction(column), direction(table.c.id)], join_metric
     if rest and prefix.lower() == "parameters" and resource == "component":
         parameter = parameters.alias("sort_parameter")
 

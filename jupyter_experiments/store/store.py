@@ -1597,7 +1597,7 @@ class TrackingStore:
         The components that have the statistic are read in the order of the summaries'
         ``(name, <statistic>)`` index and the scan stops after the page, instead of sorting the
         whole selection. Components without it fill the page only once those run out. The
-        order is the same as :func:`order_by` gives, with ties broken by creation order.
+        order is the same as :func:`order_by` gives, with ties broken by component id.
         """
         metric, statistic = metric_key
         descending = is_descending(sort_order, default=False)
@@ -1635,9 +1635,7 @@ class TrackingStore:
             )
         )
         ids += connection.execute(
-            without_value.order_by(
-                direction(trial_components.c.created_at), direction(trial_components.c.id)
-            )
+            without_value.order_by(direction(trial_components.c.id))
             .offset(max(0, offset - with_value))
             .limit(limit - len(ids))
         ).scalars()
