@@ -80,10 +80,15 @@ class QueryFields:
 
     def text_list(self, name: str) -> list[str]:
         # Names contain no commas, so "a,b" and a repeated parameter mean the same.
-        values = self._arguments.get(name, [])
         items: list[str] = []
-        for value in values:
+        for value in self._arguments.get(name, []):
             items.extend(part.strip() for part in value.split(",") if part.strip())
+        return items
+
+    def name_list(self, name: str) -> list[str]:
+        """Return the names of a selection parameter, rejecting one given with no name."""
+        items = self.text_list(name)
+        values = self._arguments.get(name, [])
         if values and not items:
             # "?experiments=" would otherwise select as if no experiment were named: all.
             raise ValidationError(
@@ -160,6 +165,10 @@ class BodyFields:
                 f"Invalid field {name!r} {_shorten(value)}: expected a list of strings."
             )
         return list(value)
+
+    def name_list(self, name: str) -> list[str]:
+        """Return the names of a selection field; an empty list names none, as for unassigned."""
+        return self.text_list(name)
 
     def flag(self, name: str) -> bool:
         value = self._body.get(name)
@@ -399,8 +408,8 @@ class ComponentQuery:
 def parse_selection(fields: Fields) -> Selection:
     """Read the selection fields shared by the query, columns and CSV endpoints."""
     return Selection(
-        experiments=check_names(fields.text_list("experiments"), "experiment name"),
-        trials=check_names(fields.text_list("trials"), "trial name"),
+        experiments=check_names(fields.name_list("experiments"), "experiment name"),
+        trials=check_names(fields.name_list("trials"), "trial name"),
         unassigned=fields.flag("unassigned"),
         search_expression=fields.mapping("search_expression"),
         name_contains=fields.text("name_contains"),

@@ -91,6 +91,16 @@ async def test_query_empty_names_rejected(
     assert "leave the parameter out" in message
 
 
+async def test_query_empty_columns_all(api: Request, runs: TrackingStore) -> None:
+    # Unlike a selection, an empty list of columns still means every column.
+    response = await api(
+        "GET", "query/trial-components", params={"experiments": "mnist", "columns": ""}
+    )
+
+    assert response.code == 200
+    assert "parameters" in payload(response)["items"][0]
+
+
 async def test_query_names_missing_parents(api: Request, runs: TrackingStore) -> None:
     response = await api(
         "GET",
