@@ -447,7 +447,7 @@ def bench_rest(python: str, db_path: Path, work: Path, repeats: int) -> tuple[li
 
 
 def bench_in_process(db_path: Path, repeats: int) -> list[Timing]:
-    """Time the store's part of the request, as the server asks for it and as the SDK does."""
+    """Time the store's part of the request, as the server requests it and as the SDK does."""
     store = TrackingStore(f"sqlite:///{db_path}")
     timings = []
     for documents, label in (

@@ -711,7 +711,7 @@ def test_metric_page_walk_bounded_with_ties(
     store: TrackingStore, monkeypatch: pytest.MonkeyPatch, sort_order: str
 ) -> None:
     # An early page of a large selection is read from the first candidates of the summaries'
-    # index, up to a bound on the value; a small selection falls back to reading the whole
+    # index, up to a bound on the value. A small selection falls back to reading the whole
     # selection. With few distinct values, the bound falls inside a run of ties.
     import jupyter_experiments.store.store as store_module
 

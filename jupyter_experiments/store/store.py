@@ -87,11 +87,12 @@ METRIC_BATCH_KEY_RETENTION_S = 7 * 24 * 3600.0
 METRIC_BATCH_KEY_PRUNE_INTERVAL_S = 3600.0
 
 #: A page sorted by a metric statistic is first looked for among this many candidates per row
-#: wanted, read in the order of the summaries' index; a selection of less than about an eighth
-#: of the components with the metric rarely fills it there, and the whole selection is read.
+#: of the page, read in the order of the summaries' index. A selection of less than about an
+#: eighth of the components with the metric rarely fills it there, so the whole selection is
+#: read instead.
 FIRST_CANDIDATES_PER_ROW = 8
 
-#: How deep (offset + limit) a page may be for that first look to be tried.
+#: The deepest page (offset + limit) for which that first look is tried.
 FIRST_CANDIDATES_MAX_ROWS = 500
 
 #: PostgreSQL channel on which each write transaction announces its change event at commit;
@@ -1502,14 +1503,14 @@ class TrackingStore:
 
         Walks the summaries' ``(name, <statistic>)`` index from the best value and keeps the
         components that ``selection``, a per-component query, selects, stopping once the page
-        is full. When the selection holds most components, as when a table shows one large
+        is full. When the selection contains most components, as when a table shows one large
         experiment, that reads a few hundred index entries instead of every selected id. The
         walk is bounded by the value of the ``FIRST_CANDIDATES_PER_ROW * (offset + limit)``-th
         entry, so a small selection costs little here. Returns None when the page is not full
         within the bound, or is too deep for this to pay: :meth:`_page_by_metric` then answers.
         """
-        wanted = offset + limit
-        if wanted > FIRST_CANDIDATES_MAX_ROWS:
+        depth = offset + limit
+        if depth > FIRST_CANDIDATES_MAX_ROWS:
             return None
         metric, statistic = metric_key
         descending = is_descending(sort_order, default=False)
@@ -1524,7 +1525,7 @@ class TrackingStore:
             sa.select(column)
             .where(has_value)
             .order_by(direction(column))
-            .offset(wanted * FIRST_CANDIDATES_PER_ROW - 1)
+            .offset(depth * FIRST_CANDIDATES_PER_ROW - 1)
             .limit(1)
         ).scalar_one_or_none()
         if bound is not None:
@@ -1558,8 +1559,8 @@ class TrackingStore:
         The same walk as :meth:`_first_candidates_by_metric`, over the index of the
         components' creation times, whose entries are in the order of the page's tie-breaker.
         """
-        wanted = offset + limit
-        if wanted > FIRST_CANDIDATES_MAX_ROWS:
+        depth = offset + limit
+        if depth > FIRST_CANDIDATES_MAX_ROWS:
             return None
         created_at = trial_components.c.created_at
 
@@ -1569,7 +1570,7 @@ class TrackingStore:
         bound = connection.execute(
             sa.select(created_at)
             .order_by(direction(created_at))
-            .offset(wanted * FIRST_CANDIDATES_PER_ROW - 1)
+            .offset(depth * FIRST_CANDIDATES_PER_ROW - 1)
             .limit(1)
         ).scalar_one_or_none()
         if bound is not None:
