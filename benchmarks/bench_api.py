@@ -213,20 +213,7 @@ def build_our_store(path: Path, data: Dataset) -> float:
             values = data.metric_values(c, m)
             summary = Summary()
             summary.add_points((v, step, now + step) for step, v in enumerate(values))
-            record = {
-                "count": summary.count,
-                "nan_count": summary.nan_count,
-                "min": summary.min,
-                "max": summary.max,
-                "avg": summary.avg,
-                "m2": summary.m2,
-                "std_dev": summary.std_dev,
-                "first": summary.first,
-                "first_step": summary.first_step,
-                "last": summary.last,
-                "last_step": summary.last_step,
-                "last_timestamp": summary.last_timestamp,
-            }
+            record = summary.row()
             summary_rows.append({"component_id": component_id, "name": f"m{m}", **record})
             summary_entries[f"m{m}"] = summary_entry(record)
             for step, value in enumerate(values):

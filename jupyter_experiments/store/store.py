@@ -66,7 +66,7 @@ from .schema import artifacts as artifacts_table
 from .schema import parameters as parameters_table
 from .schema import tags as tags_table
 from .search import compile_expression, is_descending, metric_sort_key, order_by
-from .summaries import Summary
+from .summaries import Summary, nan_to_none
 
 log = logging.getLogger("jupyter_experiments.store")
 
@@ -131,10 +131,6 @@ def _now() -> float:
     datetime equal to the stored time, so that a filter like CreationTime Equals matches it.
     """
     return round(time.time(), 6)
-
-
-def _nan_to_none(value: float | None) -> float | None:
-    return None if value is None or math.isnan(value) else value
 
 
 def _none_to_nan(value: float | None) -> float:
@@ -253,7 +249,7 @@ def _encode_parameter(value: Any) -> dict[str, Any]:
     if isinstance(value, float):
         return {
             "value_type": "float",
-            "number_value": _nan_to_none(value),
+            "number_value": nan_to_none(value),
             "string_value": repr(value),
         }
     return {"value_type": "string", "number_value": None, "string_value": value}
@@ -1520,14 +1516,9 @@ class TrackingStore:
             return value.desc() if descending else value.asc()
 
         has_value = sa.and_(metric_summaries.c.name == metric, column.is_not(None))
-        # Ordered by the value alone, the index covers this query.
-        bound = connection.execute(
-            sa.select(column)
-            .where(has_value)
-            .order_by(direction(column))
-            .offset(depth * FIRST_CANDIDATES_PER_ROW - 1)
-            .limit(1)
-        ).scalar_one_or_none()
+        bound = self._walk_bound(
+            connection, sa.select(column).where(has_value), direction(column), depth
+        )
         if bound is not None:
             has_value = sa.and_(has_value, column >= bound if descending else column <= bound)
         ids = list(
@@ -1567,12 +1558,7 @@ class TrackingStore:
         def direction(value: Any) -> Any:
             return value.desc() if descending else value.asc()
 
-        bound = connection.execute(
-            sa.select(created_at)
-            .order_by(direction(created_at))
-            .offset(depth * FIRST_CANDIDATES_PER_ROW - 1)
-            .limit(1)
-        ).scalar_one_or_none()
+        bound = self._walk_bound(connection, sa.select(created_at), direction(created_at), depth)
         if bound is not None:
             selection = selection.where(created_at >= bound if descending else created_at <= bound)
         ids = list(
@@ -1583,6 +1569,19 @@ class TrackingStore:
             ).scalars()
         )
         return ids if len(ids) == limit else None
+
+    @staticmethod
+    def _walk_bound(
+        connection: sa.Connection, values: sa.Select[Any], order: Any, depth: int
+    ) -> Any:
+        """Return the value where a first-candidates walk stops, or None if fewer values exist.
+
+        ``values`` selects one indexed column and ``order`` is its direction. Ordered by the
+        value alone, the index covers the query, so it reads only index entries.
+        """
+        return connection.execute(
+            values.order_by(order).offset(depth * FIRST_CANDIDATES_PER_ROW - 1).limit(1)
+        ).scalar_one_or_none()
 
     def _page_by_metric(
         self,
@@ -2189,20 +2188,7 @@ class TrackingStore:
                     last_timestamp=stored_values["last_timestamp"],
                 )
             summary.add_points(values)
-            record = {
-                "count": summary.count,
-                "nan_count": summary.nan_count,
-                "min": _nan_to_none(summary.min),
-                "max": _nan_to_none(summary.max),
-                "avg": _nan_to_none(summary.avg),
-                "m2": _nan_to_none(summary.m2),
-                "std_dev": summary.std_dev,
-                "first": summary.first,
-                "first_step": summary.first_step,
-                "last": summary.last,
-                "last_step": summary.last_step,
-                "last_timestamp": summary.last_timestamp,
-            }
+            record = summary.row()
             entries[name] = summary_entry(record)
             if stored_values is None:
                 inserts.append({"component_id": component_id, "name": name, **record})

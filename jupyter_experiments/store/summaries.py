@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,27 @@ class Summary:
         if math.isnan(variance):
             return None
         return math.sqrt(max(variance, 0.0))
+
+    def row(self) -> dict[str, Any]:
+        """Return the columns of this summary's ``metric_summaries`` row.
+
+        A NaN ``min``, ``max``, ``avg`` or ``m2`` becomes None, as SQLite stores it on its own;
+        PostgreSQL would keep the NaN, and its order puts NaN above every number.
+        """
+        return {
+            "count": self.count,
+            "nan_count": self.nan_count,
+            "min": nan_to_none(self.min),
+            "max": nan_to_none(self.max),
+            "avg": nan_to_none(self.avg),
+            "m2": nan_to_none(self.m2),
+            "std_dev": self.std_dev,
+            "first": self.first,
+            "first_step": self.first_step,
+            "last": self.last,
+            "last_step": self.last_step,
+            "last_timestamp": self.last_timestamp,
+        }
 
     def add_points(self, points: Iterable[tuple[float, int, float]]) -> None:
         """Merge ``(value, step, timestamp)`` points, in the order they were written."""
@@ -136,3 +158,8 @@ class Summary:
             self.avg = avg + mean
             self.m2 = math.nan
         self.count = total
+
+
+def nan_to_none(value: float | None) -> float | None:
+    """Return None for NaN, because the store keeps a NaN statistic as SQL NULL."""
+    return None if value is None or math.isnan(value) else value
