@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -285,15 +285,21 @@ class ExperimentsService:
         # SQLite and PostgreSQL's drivers release the GIL while a query runs, so the count
         # and the page, each a few milliseconds of database work, overlap on two cores.
         counting = self._side_queries.submit(self.store.count_components, **selection)
-        rows = self.store.search_components(
-            **selection,
-            sort_by=query.sort.sort_by,
-            sort_order=query.sort.sort_order,
-            limit=query.page.limit,
-            offset=offset,
-            include=query.columns.store_include(),
-            documents=True,
-        )
+        try:
+            rows = self.store.search_components(
+                **selection,
+                sort_by=query.sort.sort_by,
+                sort_order=query.sort.sort_order,
+                limit=query.page.limit,
+                offset=offset,
+                include=query.columns.store_include(),
+                documents=True,
+            )
+        except BaseException:
+            # No query outlives its request: a count still running could hold a connection
+            # while the store is closed, and the driver then warns of a connection left open.
+            wait([counting])
+            raise
         total = counting.result()
         if offset > total:
             raise ValidationError(
