@@ -1503,7 +1503,7 @@ class TrackingStore:
         experiment, that reads a few hundred index entries instead of every selected id. The
         walk is bounded by the value of the ``FIRST_CANDIDATES_PER_ROW * (offset + limit)``-th
         entry, so a small selection costs little here. Returns None when the page is not full
-        within the bound, or is too deep for this to pay: :meth:`_page_by_metric` then answers.
+        within the bound, or is too deep for this to pay, and :meth:`_page_by_metric` runs instead.
         """
         depth = offset + limit
         if depth > FIRST_CANDIDATES_MAX_ROWS:
