@@ -161,6 +161,32 @@ def upgraded_0001_store(path: Path) -> tuple[tuple[str | None, str], TrackingSto
     return revisions, TrackingStore(url)
 
 
+def test_downgrade_from_0005_keeps_trials(tmp_path: Path) -> None:
+    # Given: a store with a component in a trial
+    url = f"sqlite:///{tmp_path / 'counts.db'}"
+    store = TrackingStore(url)
+    store.create_experiment("e")
+    store.create_trial("t", "e")
+    store.create_component("c")
+    store.associate("t", "c")
+
+    # When: it goes back to 0004, which had no count, and forward again
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0004")
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("experiments")}
+        command.upgrade(alembic_config(connection), "head")
+    store.dispose()
+
+    # Then: the trial is kept, and the upgrade counted its component again
+    reopened = TrackingStore(url)
+    try:
+        assert "component_count" not in columns
+        assert reopened.get_trial("t")["experiment_name"] == "e"
+        assert reopened.kept_component_count(experiment_names=["e"]) == 1
+    finally:
+        reopened.dispose()
+
+
 def test_upgrade_keeps_0001_data(tmp_path: Path) -> None:
     revisions, store = upgraded_0001_store(tmp_path / "old.db")
     try:
@@ -175,6 +201,7 @@ def test_upgrade_keeps_0001_data(tmp_path: Path) -> None:
         assert component["metrics"]["loss"]["count"] == 2
         assert component["metrics"]["loss"]["last"] == 0.25
         assert [p["value"] for p in store.get_metric_series("old-job", "loss")] == [0.5, 0.25]
+        assert store.kept_component_count(experiment_names=["old-exp"]) == 1
     finally:
         store.dispose()
 

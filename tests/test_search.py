@@ -672,16 +672,38 @@ def test_trial_search_metric_invalid(searchable: TrackingStore) -> None:
         searchable.list_trials(search_expression=expression)
 
 
+#: Selections of the page tests: by names, which run statements compiled once per shape, and
+#: with other filters, which are built per call.
+PAGE_SELECTIONS = [
+    {"experiment_names": ["e"]},
+    {"trial_names": ["t"]},
+    {"experiment_names": ["e"], "trial_names": ["t2"]},
+    {"experiment_names": ["e", "other"]},
+    {"experiment_names": ["e"], "name_contains": "c1"},
+    {"experiment_names": ["e"], "unassigned": True},
+    {
+        "search_expression": {
+            "Filters": [{"Name": "DisplayName", "Operator": "Contains", "Value": "c"}]
+        }
+    },
+]
+
+
+@pytest.mark.parametrize("selection", PAGE_SELECTIONS)
 @pytest.mark.parametrize("sort_order", ["Ascending", "Descending"])
-def test_metric_page_matches_full_sort(store: TrackingStore, sort_order: str) -> None:
+def test_metric_page_matches_full_sort(
+    store: TrackingStore, sort_order: str, selection: dict[str, Any]
+) -> None:
     # Pages take an index-driven path; the full sort without a limit is the reference.
     rng = np.random.default_rng(7)
     store.create_experiment("e")
     store.create_trial("t", "e")
+    store.create_experiment("other")
+    store.create_trial("t2", "other")
     for index in range(40):
         name = f"c{index:02d}"
         store.create_component(name)
-        store.associate("t", name)
+        store.associate("t" if index < 30 else "t2", name)
         if index % 7 == 3:
             continue
         value = float(rng.integers(0, 6)) if index % 5 else math.nan
@@ -692,12 +714,13 @@ def test_metric_page_matches_full_sort(store: TrackingStore, sort_order: str) ->
     full = [
         row["name"]
         for row in store.search_components(
-            experiment_names=["e"], sort_by="metrics.acc.max", sort_order=sort_order
+            **selection, sort_by="metrics.acc.max", sort_order=sort_order
         )
     ]
+    assert len(full) >= 10
     for limit, offset in [(10, 0), (10, 25), (7, 30), (50, 0), (5, 38), (5, 45)]:
         page = store.search_components(
-            experiment_names=["e"],
+            **selection,
             sort_by="metrics.acc.max",
             sort_order=sort_order,
             limit=limit,

@@ -15,7 +15,7 @@ from ..errors import SchemaVersionError
 log = logging.getLogger("jupyter_experiments.store")
 
 #: The newest migration; a test checks that it is Alembic's head.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 

@@ -37,6 +37,9 @@ experiments = sa.Table(
     sa.Column("description", sa.Text),
     sa.Column("created_at", sa.Double, nullable=False, index=True),
     sa.Column("modified_at", sa.Double, nullable=False),
+    # How many distinct trial components the experiment's trials hold, kept by every write that
+    # adds or removes a link, so that the table of one experiment needs no count query.
+    sa.Column("component_count", sa.Integer, nullable=False, server_default="0"),
 )
 
 trials = sa.Table(

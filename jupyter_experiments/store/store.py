@@ -45,9 +45,10 @@ from ..validation import (
     check_text,
     to_epoch_seconds,
 )
-from . import migrations
+from . import component_rows, migrations
 from .collation import CodePointText
 from .documents import JSONDocument, metrics_document, parameters_document, summary_entry
+from .driver import DriverQuery, InList
 from .engine import READ_ONLY_OPTION, create_engine, resolve_db_url
 from .schema import (
     MAX_SOURCE_ARN_LENGTH,
@@ -408,10 +409,7 @@ class TrackingStore:
             query = _with_row_lock(query, lock)
         row_id = connection.execute(query).scalar()
         if row_id is None:
-            raise NotFoundError(
-                f"{what.capitalize()} {name!r} not found. Check the name, or list them with "
-                f"{_LIST_HINTS[what]}."
-            )
+            raise _not_found(what, name)
         return int(row_id)
 
     def _load_tags(
@@ -692,10 +690,83 @@ class TrackingStore:
         kept = [row.name for row in linked if row.id in shared]
         return deleted, kept
 
+    @staticmethod
+    def _lock_experiments(connection: sa.Connection, experiment_ids: Iterable[int]) -> None:
+        """Make the writers that change these experiments' component counts wait for each other.
+
+        On PostgreSQL, each write reads the links it depends on only after taking the lock, so
+        two writers never both count one component in or out. The locks are taken in id order,
+        so that two writers of the same experiments cannot deadlock on them.
+        """
+        connection.execute(
+            _with_row_lock(
+                sa.select(experiments.c.id)
+                .where(experiments.c.id.in_(sorted(set(experiment_ids))))
+                .order_by(experiments.c.id),
+                "update",
+            )
+        ).all()
+
+    def _lock_experiment_of_trial(self, connection: sa.Connection, trial_name: str) -> int:
+        """Lock the experiment of a trial, before any other row, and return its id.
+
+        Every write that changes a count locks the experiment first, as
+        :meth:`delete_experiment` does, so that no two of them wait for each other's rows in
+        opposite orders.
+        """
+        experiment_id = connection.execute(
+            sa.select(trials.c.experiment_id).where(trials.c.name == trial_name)
+        ).scalar()
+        if experiment_id is None:
+            raise _not_found("trial", trial_name)
+        self._lock_experiments(connection, [experiment_id])
+        return int(experiment_id)
+
+    @staticmethod
+    def _in_other_trials(
+        connection: sa.Connection, experiment_id: int, trial_id: int, component_ids: Sequence[int]
+    ) -> set[int]:
+        """Return those of ``component_ids`` that another trial of the experiment contains."""
+        if not component_ids:
+            return set()
+        return set(
+            connection.execute(
+                sa.select(trial_component_links.c.component_id)
+                .join(trials, trials.c.id == trial_component_links.c.trial_id)
+                .where(
+                    trials.c.experiment_id == experiment_id,
+                    trial_component_links.c.trial_id != trial_id,
+                    trial_component_links.c.component_id.in_(list(component_ids)),
+                )
+            ).scalars()
+        )
+
+    @staticmethod
+    def _add_to_component_count(connection: sa.Connection, experiment_id: int, delta: int) -> None:
+        if delta:
+            connection.execute(
+                experiments.update()
+                .where(experiments.c.id == experiment_id)
+                .values(component_count=experiments.c.component_count + delta)
+            )
+
     def _delete_components(self, connection: sa.Connection, component_ids: Sequence[int]) -> None:
         if not component_ids:
             return
         ids = list(component_ids)
+        # Each experiment that contains some of the components loses them from its count.
+        holders = (
+            sa.select(trials.c.experiment_id)
+            .join(trial_component_links, trial_component_links.c.trial_id == trials.c.id)
+            .where(trial_component_links.c.component_id.in_(ids))
+        )
+        self._lock_experiments(connection, connection.execute(holders.distinct()).scalars())
+        for experiment_id, count in connection.execute(
+            holders.add_columns(
+                sa.func.count(trial_component_links.c.component_id.distinct())
+            ).group_by(trials.c.experiment_id)
+        ).all():
+            self._add_to_component_count(connection, experiment_id, -count)
         # Points, summaries, parameters, artifacts and links go by ON DELETE CASCADE.
         connection.execute(
             tags_table.delete().where(
@@ -877,6 +948,7 @@ class TrackingStore:
         """
 
         def work(connection: sa.Connection) -> dict[str, Any]:
+            experiment_id = self._lock_experiment_of_trial(connection, name)
             trial_id = self._id_of(connection, trials, name, "trial", "delete")
             experiment_name = connection.execute(
                 sa.select(experiments.c.name)
@@ -888,6 +960,17 @@ class TrackingStore:
             if delete_components:
                 deleted, kept = self._components_only_in(connection, [trial_id])
                 self._delete_components(connection, [c for c, _ in deleted])
+            # The trial's links go with it: its experiment loses the components that none of its
+            # other trials contains.
+            linked = list(
+                connection.execute(
+                    sa.select(trial_component_links.c.component_id).where(
+                        trial_component_links.c.trial_id == trial_id
+                    )
+                ).scalars()
+            )
+            elsewhere = self._in_other_trials(connection, experiment_id, trial_id, linked)
+            self._add_to_component_count(connection, experiment_id, len(elsewhere) - len(linked))
             connection.execute(
                 tags_table.delete().where(
                     tags_table.c.resource_type == "trial", tags_table.c.resource_id == trial_id
@@ -918,6 +1001,7 @@ class TrackingStore:
         """Add a trial component to a trial; adding it twice is not an error."""
 
         def work(connection: sa.Connection) -> None:
+            experiment_id = self._lock_experiment_of_trial(connection, trial_name)
             trial_id = self._id_of(connection, trials, trial_name, "trial", "update")
             component_id = self._id_of(
                 connection, trial_components, component_name, "trial component", "share"
@@ -930,6 +1014,8 @@ class TrackingStore:
             ).first()
             if exists:
                 return
+            if not self._in_other_trials(connection, experiment_id, trial_id, [component_id]):
+                self._add_to_component_count(connection, experiment_id, 1)
             now = _now()
             connection.execute(
                 trial_component_links.insert().values(
@@ -949,16 +1035,21 @@ class TrackingStore:
         """Remove a trial component from a trial; the component itself is kept."""
 
         def work(connection: sa.Connection) -> None:
+            experiment_id = self._lock_experiment_of_trial(connection, trial_name)
             trial_id = self._id_of(connection, trials, trial_name, "trial", "update")
             component_id = self._id_of(
                 connection, trial_components, component_name, "trial component"
             )
-            connection.execute(
+            removed = connection.execute(
                 trial_component_links.delete().where(
                     trial_component_links.c.trial_id == trial_id,
                     trial_component_links.c.component_id == component_id,
                 )
-            )
+            ).rowcount
+            if removed and not self._in_other_trials(
+                connection, experiment_id, trial_id, [component_id]
+            ):
+                self._add_to_component_count(connection, experiment_id, -1)
             connection.execute(
                 trials.update().where(trials.c.id == trial_id).values(modified_at=_now())
             )
@@ -1295,6 +1386,20 @@ class TrackingStore:
         """
 
         def work(connection: sa.Connection) -> None:
+            # The experiments first, as in every write that changes their counts.
+            self._lock_experiments(
+                connection,
+                connection.execute(
+                    sa.select(trials.c.experiment_id)
+                    .join(trial_component_links, trial_component_links.c.trial_id == trials.c.id)
+                    .join(
+                        trial_components,
+                        trial_components.c.id == trial_component_links.c.component_id,
+                    )
+                    .where(trial_components.c.name == name)
+                    .distinct()
+                ).scalars(),
+            )
             component_id = self._id_of(
                 connection, trial_components, name, "trial component", "delete"
             )
@@ -1348,6 +1453,7 @@ class TrackingStore:
         created_after: float | None,
         name_contains: str | None,
         per_component: bool = False,
+        name_parameters: bool = False,
     ) -> sa.Select[Any]:
         """Return a query of the ids of the selected components.
 
@@ -1356,16 +1462,28 @@ class TrackingStore:
         With ``per_component``, each component's own links are looked up instead, the right
         plan when a caller tests a few components, such as the first candidates of a sorted
         index, against a large selection.
+
+        With ``name_parameters``, the experiment and trial names are not in the query but are
+        its list parameters ``experiment_names`` and ``trial_names``, for a statement that
+        :class:`~jupyter_experiments.store.driver.DriverQuery` compiles once.
         """
         query = sa.select(trial_components.c.id).select_from(trial_components)
         query = query.where(compile_expression("component", search_expression))
         if names is not None:
             query = query.where(trial_components.c.name.in_(list(names)))
-        parent_conditions = []
+        parent_conditions: list[sa.ColumnElement[bool]] = []
         if trial_names:
-            parent_conditions.append(trials.c.name.in_(list(trial_names)))
+            parent_conditions.append(
+                InList(trials.c.name, "trial_names")
+                if name_parameters
+                else trials.c.name.in_(list(trial_names))
+            )
         if experiment_names:
-            parent_conditions.append(experiments.c.name.in_(list(experiment_names)))
+            parent_conditions.append(
+                InList(experiments.c.name, "experiment_names")
+                if name_parameters
+                else experiments.c.name.in_(list(experiment_names))
+            )
         selections: list[sa.ColumnElement[bool]] = []
         if parent_conditions and per_component:
             selected_trials = (
@@ -1449,12 +1567,7 @@ class TrackingStore:
         with self._read() as connection:
             if metric_key is not None and limit is not None:
                 ids = self._first_candidates_by_metric(
-                    connection,
-                    self._component_query(**selection, per_component=True),
-                    metric_key,
-                    sort_order,
-                    limit,
-                    offset,
+                    connection, selection, metric_key, sort_order, limit, offset
                 )
                 if ids is None:
                     ids = self._page_by_metric(
@@ -1489,7 +1602,7 @@ class TrackingStore:
     def _first_candidates_by_metric(
         self,
         connection: sa.Connection,
-        selection: sa.Select[Any],
+        selection: dict[str, Any],
         metric_key: tuple[str, str],
         sort_order: str | None,
         limit: int,
@@ -1498,44 +1611,75 @@ class TrackingStore:
         """Return an early page sorted by a metric statistic if its first candidates fill it.
 
         Walks the summaries' ``(name, <statistic>)`` index from the best value and keeps the
-        components that ``selection``, a per-component query, selects, stopping once the page
-        is full. When the selection contains most components, as when a table shows one large
-        experiment, that reads a few hundred index entries instead of every selected id. The
-        walk is bounded by the value of the ``FIRST_CANDIDATES_PER_ROW * (offset + limit)``-th
-        entry, so a small selection costs little here. Returns None when the page is not full
-        within the bound, or is too deep for this to pay, and :meth:`_page_by_metric` runs instead.
+        components that the selection contains, testing each one's own links, and stops once the
+        page is full. When the selection contains most components, as when a table shows one
+        large experiment, that reads a few hundred index entries instead of every selected id.
+        The walk is bounded by the value of the ``FIRST_CANDIDATES_PER_ROW * (offset + limit)``
+        -th entry, so a small selection costs little here. Returns None when the page is not
+        full within the bound, or is too deep for this to pay, and :meth:`_page_by_metric` runs
+        instead.
+
+        A selection of experiments and trials by name, that of every table in Lab, runs a
+        statement compiled once for its shape (store/driver.py); any other is built per call.
         """
         depth = offset + limit
         if depth > FIRST_CANDIDATES_MAX_ROWS:
             return None
         metric, statistic = metric_key
         descending = is_descending(sort_order, default=False)
+        values = {
+            "metric": metric,
+            "bound_offset": depth * FIRST_CANDIDATES_PER_ROW - 1,
+            "beyond": -math.inf if descending else math.inf,
+            "offset": offset,
+            "limit": limit,
+        }
+        if _only(selection, "experiment_names", "trial_names"):
+            lists = tuple(key for key in ("experiment_names", "trial_names") if selection[key])
+            shape = (statistic, descending, lists)
+            walk = _METRIC_WALKS.get(shape)
+            if walk is None:
+                query = self._component_query(**selection, per_component=True, name_parameters=True)
+                walk = DriverQuery(self._metric_walk(query, statistic, descending), lists)
+                _METRIC_WALKS[shape] = walk
+            rows = walk.all(connection, **values, **{key: selection[key] for key in lists})
+            ids = [component_id for (component_id,) in rows]
+        else:
+            query = self._component_query(**selection, per_component=True)
+            ids = list(
+                connection.execute(
+                    self._metric_walk(query, statistic, descending), values
+                ).scalars()
+            )
+        return ids if len(ids) == limit else None
+
+    @staticmethod
+    def _metric_walk(selection: sa.Select[Any], statistic: str, descending: bool) -> sa.Select[Any]:
+        """Return the walk of :meth:`_first_candidates_by_metric` over a per-component selection.
+
+        Its parameters are ``metric``, ``bound_offset`` (see :meth:`_walk_bound`), ``beyond``,
+        ``offset`` and ``limit``.
+        """
         column = metric_summaries.c[statistic]
 
         def direction(value: Any) -> Any:
             return value.desc() if descending else value.asc()
 
-        has_value = sa.and_(metric_summaries.c.name == metric, column.is_not(None))
-        bound = self._walk_bound(
-            connection, sa.select(column).where(has_value), direction(column), depth
+        has_value = sa.and_(metric_summaries.c.name == sa.bindparam("metric"), column.is_not(None))
+        bound = TrackingStore._walk_bound(sa.select(column).where(has_value), direction(column))
+        return (
+            sa.select(metric_summaries.c.component_id)
+            .where(
+                has_value,
+                column >= bound if descending else column <= bound,
+                sa.exists(
+                    selection.where(trial_components.c.id == metric_summaries.c.component_id)
+                ),
+            )
+            .order_by(direction(column), direction(metric_summaries.c.component_id))
+            .offset(sa.bindparam("offset"))
+            .limit(sa.bindparam("limit"))
         )
-        if bound is not None:
-            has_value = sa.and_(has_value, column >= bound if descending else column <= bound)
-        ids = list(
-            connection.execute(
-                sa.select(metric_summaries.c.component_id)
-                .where(
-                    has_value,
-                    sa.exists(
-                        selection.where(trial_components.c.id == metric_summaries.c.component_id)
-                    ),
-                )
-                .order_by(direction(column), direction(metric_summaries.c.component_id))
-                .offset(offset)
-                .limit(limit)
-            ).scalars()
-        )
-        return ids if len(ids) == limit else None
 
     def _first_candidates_by_creation(
         self,
@@ -1558,30 +1702,32 @@ class TrackingStore:
         def direction(value: Any) -> Any:
             return value.desc() if descending else value.asc()
 
-        bound = self._walk_bound(connection, sa.select(created_at), direction(created_at), depth)
-        if bound is not None:
-            selection = selection.where(created_at >= bound if descending else created_at <= bound)
+        bound = self._walk_bound(sa.select(created_at), direction(created_at))
         ids = list(
             connection.execute(
-                selection.order_by(direction(created_at), direction(trial_components.c.id))
+                selection.where(created_at >= bound if descending else created_at <= bound)
+                .order_by(direction(created_at), direction(trial_components.c.id))
                 .offset(offset)
-                .limit(limit)
+                .limit(limit),
+                {
+                    "bound_offset": depth * FIRST_CANDIDATES_PER_ROW - 1,
+                    "beyond": -math.inf if descending else math.inf,
+                },
             ).scalars()
         )
         return ids if len(ids) == limit else None
 
     @staticmethod
-    def _walk_bound(
-        connection: sa.Connection, values: sa.Select[Any], order: Any, depth: int
-    ) -> Any:
-        """Return the value where a first-candidates walk stops, or None if fewer values exist.
+    def _walk_bound(values: sa.Select[Any], order: Any) -> sa.ColumnElement[Any]:
+        """Return the value where a first-candidates walk stops, as a scalar subquery.
 
-        ``values`` selects one indexed column and ``order`` is its direction. Ordered by the
-        value alone, the index covers the query, so it reads only index entries.
+        ``values`` selects one indexed column and ``order`` is its direction; the subquery is
+        the value at offset ``bound_offset`` in that order. Ordered by the value alone, the
+        index covers it, so it reads only index entries. With fewer values than that, it is
+        the parameter ``beyond``, an infinity past every value, and the walk reads them all.
         """
-        return connection.execute(
-            values.order_by(order).offset(depth * FIRST_CANDIDATES_PER_ROW - 1).limit(1)
-        ).scalar_one_or_none()
+        entry = values.order_by(order).offset(sa.bindparam("bound_offset")).limit(1)
+        return sa.func.coalesce(entry.scalar_subquery(), sa.bindparam("beyond", type_=sa.Double))
 
     def _page_by_metric(
         self,
@@ -1643,6 +1789,9 @@ class TrackingStore:
 
     def count_components(self, **selection: Any) -> int:
         """Return how many components :meth:`search_components` would return without paging."""
+        kept = self.kept_component_count(**selection)
+        if kept is not None:
+            return kept
         query = self._component_query(
             names=selection.get("names"),
             experiment_names=selection.get("experiment_names"),
@@ -1659,6 +1808,19 @@ class TrackingStore:
                     sa.select(sa.func.count()).select_from(query.subquery())
                 ).scalar_one()
             )
+
+    def kept_component_count(self, **selection: Any) -> int | None:
+        """Return the count kept by the writes when the selection is one existing experiment.
+
+        Returns None for any other selection, and for an experiment that does not exist:
+        :meth:`count_components` then counts with a query.
+        """
+        names = set(selection.get("experiment_names") or ())
+        if len(names) != 1 or not _only(selection, "experiment_names"):
+            return None
+        with self._read() as connection:
+            found = component_rows.EXPERIMENT_COMPONENT_COUNT.all(connection, name=names.pop())
+        return int(found[0][0]) if found else None
 
     def missing_names(
         self, *, experiment_names: Sequence[str] = (), trial_names: Sequence[str] = ()
@@ -1784,37 +1946,21 @@ class TrackingStore:
     ) -> list[dict[str, Any]]:
         if not ids:
             return []
-        # Rows are read as plain tuples throughout: a Row's mapping and attribute access cost
-        # more than the queries on a page of a hundred components with thousands of values.
-        # The ids are one expanding parameter: SQLAlchemy coerced each element of a literal
-        # list, which cost more than running these queries.
-        ids_parameter: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
-        result = connection.execute(
-            sa.select(trial_components).where(trial_components.c.id.in_(ids_parameter)),
-            {"ids": ids},
-        )
-        keys = list(result.keys())
-        rows = {values[0]: dict(zip(keys, values, strict=True)) for values in result.all()}
+        # These statements run on the driver's cursor (store/driver.py), and their rows are
+        # tuples: on a page of a hundred components with thousands of values, SQLAlchemy's
+        # work per statement and per row cost more than the queries.
+        rows: dict[int, dict[str, Any]] = {}
         # Components whose values come from the tables, not from their documents.
-        parameter_ids = list(rows) if "parameters" in include else []
-        metric_ids = list(rows) if "metrics" in include else []
-        found: dict[int, tuple[str | None, str | None]] = {}
-        from_documents = documents and bool(parameter_ids or metric_ids)
-        if from_documents:
-            parameter_ids = []
-            metric_ids = []
-            found = {
-                component_id: (parameters_json, metrics_json)
-                for component_id, parameters_json, metrics_json in connection.execute(
-                    sa.select(
-                        component_documents.c.component_id,
-                        component_documents.c.parameters_json,
-                        component_documents.c.metrics_json,
-                    ).where(component_documents.c.component_id.in_(ids_parameter)),
-                    {"ids": ids},
-                ).all()
-            }
-        for component_id, row in rows.items():
+        parameter_ids: list[int] = []
+        metric_ids: list[int] = []
+        from_documents = documents and bool({"parameters", "metrics"} & include)
+        query = (
+            component_rows.COMPONENTS_WITH_DOCUMENTS
+            if from_documents
+            else component_rows.COMPONENTS
+        )
+        for values in query.all(connection, ids=ids):
+            row = dict(zip(component_rows.COMPONENT_KEYS, values, strict=False))
             settings = row.pop("job_settings")
             row["job_settings"] = json.loads(settings) if settings else {}
             row["parameters"] = {}
@@ -1824,9 +1970,11 @@ class TrackingStore:
             row["trials"] = []
             row["experiments"] = []
             row["tags"] = {}
-            if not from_documents:
-                continue
-            parameters_json, metrics_json = found.get(component_id, (None, None))
+            component_id = row["id"]
+            rows[component_id] = row
+            parameters_json = metrics_json = None
+            if from_documents:
+                parameters_json, metrics_json = values[-2:]
             if "parameters" in include:
                 if parameters_json is None:
                     parameter_ids.append(component_id)
@@ -1837,17 +1985,10 @@ class TrackingStore:
                     metric_ids.append(component_id)
                 else:
                     row["metrics"] = JSONDocument(metrics_json)
-        item: Any
         if parameter_ids:
-            for component_id, name, value_type, string_value in connection.execute(
-                sa.select(
-                    parameters_table.c.component_id,
-                    parameters_table.c.name,
-                    parameters_table.c.value_type,
-                    parameters_table.c.string_value,
-                ).where(parameters_table.c.component_id.in_(ids_parameter)),
-                {"ids": parameter_ids},
-            ).all():
+            for component_id, name, value_type, string_value in component_rows.PARAMETERS.all(
+                connection, ids=parameter_ids
+            ):
                 # decode_parameter, inlined: a call per value costs more than its test.
                 value: Any = string_value
                 if value_type == "float":
@@ -1858,16 +1999,14 @@ class TrackingStore:
                     value = string_value == "True"
                 rows[component_id]["parameters"][name] = value
         if "artifacts" in include:
-            for item in connection.execute(
-                sa.select(artifacts_table).where(artifacts_table.c.component_id.in_(ids_parameter)),
-                {"ids": ids},
+            for component_id, kind, name, value, media_type in component_rows.ARTIFACTS.all(
+                connection, ids=ids
             ):
-                rows[item.component_id][f"{item.kind}_artifacts"][item.name] = {
-                    "value": item.value,
-                    "media_type": item.media_type,
+                rows[component_id][f"{kind}_artifacts"][name] = {
+                    "value": value,
+                    "media_type": media_type,
                 }
         if metric_ids:
-            summaries = metric_summaries.c
             nan = math.nan
             for (
                 component_id,
@@ -1882,23 +2021,7 @@ class TrackingStore:
                 nan_count,
                 last_step,
                 last_timestamp,
-            ) in connection.execute(
-                sa.select(
-                    summaries.component_id,
-                    summaries.name,
-                    summaries.min,
-                    summaries.max,
-                    summaries.avg,
-                    summaries.std_dev,
-                    summaries.last,
-                    summaries.first,
-                    summaries.count,
-                    summaries.nan_count,
-                    summaries.last_step,
-                    summaries.last_timestamp,
-                ).where(summaries.component_id.in_(ids_parameter)),
-                {"ids": metric_ids},
-            ).all():
+            ) in component_rows.SUMMARIES.all(connection, ids=metric_ids):
                 # _summary_record, inlined for the same reason as above.
                 rows[component_id]["metrics"][name] = {
                     "min": nan if minimum is None else minimum,
@@ -1913,25 +2036,16 @@ class TrackingStore:
                     "last_timestamp": last_timestamp,
                 }
         if "parents" in include:
-            for item in connection.execute(
-                sa.select(
-                    trial_component_links.c.component_id,
-                    trials.c.name.label("trial_name"),
-                    experiments.c.name.label("experiment_name"),
-                )
-                .join(trials, trials.c.id == trial_component_links.c.trial_id)
-                .join(experiments, experiments.c.id == trials.c.experiment_id)
-                .where(trial_component_links.c.component_id.in_(ids_parameter))
-                .order_by(trial_component_links.c.created_at, CodePointText(trials.c.name)),
-                {"ids": ids},
+            for component_id, trial_name, experiment_name in component_rows.PARENTS.all(
+                connection, ids=ids
             ):
-                record = rows[item.component_id]
-                record["trials"].append(item.trial_name)
-                if item.experiment_name not in record["experiments"]:
-                    record["experiments"].append(item.experiment_name)
+                record = rows[component_id]
+                record["trials"].append(trial_name)
+                if experiment_name not in record["experiments"]:
+                    record["experiments"].append(experiment_name)
         if "tags" in include:
-            for component_id, values in self._load_tags(connection, "component", ids).items():
-                rows[component_id]["tags"] = values
+            for component_id, key, value in component_rows.TAGS.all(connection, ids=ids):
+                rows[component_id]["tags"][key] = value
         return [rows[component_id] for component_id in ids if component_id in rows]
 
     # -- metrics ----------------------------------------------------------------------------
@@ -2442,6 +2556,24 @@ _LIST_HINTS = {
     "trial": "Trial.list()",
     "trial component": "TrialComponent.list()",
 }
+
+
+def _not_found(what: str, name: str) -> NotFoundError:
+    return NotFoundError(
+        f"{what.capitalize()} {name!r} not found. Check the name, or list them with "
+        f"{_LIST_HINTS[what]}."
+    )
+
+
+def _only(selection: Mapping[str, Any], *keys: str) -> bool:
+    """Return whether a selection of components sets only some of ``keys``, and one at least."""
+    return any(selection.get(key) for key in keys) and all(
+        value is None or value is False for key, value in selection.items() if key not in keys
+    )
+
+
+#: The statements of metric walks by selection names, by (statistic, descending, list names).
+_METRIC_WALKS: dict[tuple[str, bool, tuple[str, ...]], DriverQuery] = {}
 
 
 def _name_contains(table: sa.Table, text: str) -> sa.ColumnElement[bool]:
