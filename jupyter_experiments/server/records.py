@@ -10,7 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from ..store.documents import JSONDocument
+from ..store.documents import JSONDocument, encode_number
+from .json_encoding import EncodedRecord, encode_value
 from .params import Columns
 
 #: Parameter types as the columns endpoint reports them, by the store's value types.
@@ -44,11 +45,16 @@ def trial_record(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def component_record(row: Mapping[str, Any], columns: Columns | None = None) -> dict[str, Any]:
-    """Return a trial component with the column groups that ``columns`` selects."""
+def component_record(row: Mapping[str, Any], columns: Columns | None = None) -> EncodedRecord:
+    """Return a trial component with the column groups that ``columns`` selects.
+
+    The record is in the REST API's JSON encoding already (server/json_encoding.py): its only
+    floats are its times and the values of its parameters, metrics and job settings, and each
+    is encoded here, where the fields are known.
+    """
     columns = columns or Columns()
     groups = columns.groups
-    record: dict[str, Any] = {"name": row["name"]}
+    record = EncodedRecord(name=row["name"])
     if "display_name" in groups:
         record["display_name"] = row["display_name"]
     if "trials" in groups:
@@ -59,10 +65,10 @@ def component_record(row: Mapping[str, Any], columns: Columns | None = None) -> 
         record["status"] = row["status"]
         record["status_message"] = row["status_message"]
     if "times" in groups:
-        record["created_at"] = row["created_at"]
-        record["modified_at"] = row["modified_at"]
-        record["start_time"] = row["start_time"]
-        record["end_time"] = row["end_time"]
+        record["created_at"] = encode_number(row["created_at"])
+        record["modified_at"] = encode_number(row["modified_at"])
+        record["start_time"] = encode_number(row["start_time"])
+        record["end_time"] = encode_number(row["end_time"])
     if "source" in groups:
         record["source_arn"] = row["source_arn"]
         record["source_type"] = row["source_type"]
@@ -74,7 +80,7 @@ def component_record(row: Mapping[str, Any], columns: Columns | None = None) -> 
         record["input_artifacts"] = row["input_artifacts"]
         record["output_artifacts"] = row["output_artifacts"]
     if "job_settings" in groups:
-        record["job_settings"] = row["job_settings"]
+        record["job_settings"] = encode_value(row["job_settings"])
     if "tags" in groups:
         record["tags"] = row["tags"]
     return record
@@ -84,11 +90,12 @@ def _only(values: Mapping[str, Any] | JSONDocument, names: frozenset[str] | None
     if isinstance(values, JSONDocument):
         if names is None:
             return values
-        # Already in the REST encoding, which encoding it again leaves as it is.
-        values = dict(json.loads(values.text))
+        # Already in the REST encoding.
+        found = json.loads(values.text)
+        return {key: value for key, value in found.items() if key in names}
     if names is None:
-        return dict(values)
-    return {key: value for key, value in values.items() if key in names}
+        return encode_value(dict(values))
+    return encode_value({key: value for key, value in values.items() if key in names})
 
 
 def columns_record(found: Mapping[str, list[tuple[str, str]]]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -282,9 +282,15 @@ class ExperimentsService:
             offset = self._offset(query.page.cursor, fingerprint)
 
         selection = query.selection.store_arguments()
-        # SQLite and PostgreSQL's drivers release the GIL while a query runs, so the count
-        # and the page, each a few milliseconds of database work, overlap on two cores.
-        counting = self._side_queries.submit(self.store.count_components, **selection)
+        # The table of one experiment, the usual case, reads the count that writes keep.
+        # Another selection is counted with a query, beside the page: SQLite and PostgreSQL's
+        # drivers release the GIL while a query runs.
+        kept = self.store.kept_component_count(**selection)
+        counting: Future[int] = Future()
+        if kept is None:
+            counting = self._side_queries.submit(self.store.count_components, **selection)
+        else:
+            counting.set_result(kept)
         try:
             rows = self.store.search_components(
                 **selection,
@@ -308,9 +314,13 @@ class ExperimentsService:
             )
         items = [component_record(row, query.columns) for row in rows]
         page = self._page(items, total, offset, fingerprint)
-        page["missing"] = self.store.missing_names(
-            experiment_names=query.selection.experiments, trial_names=query.selection.trials
-        )
+        if kept is None:
+            page["missing"] = self.store.missing_names(
+                experiment_names=query.selection.experiments, trial_names=query.selection.trials
+            )
+        else:
+            # A kept count is found only for an experiment that exists.
+            page["missing"] = {"experiments": [], "trials": []}
         return page
 
     def component_columns(self, fields: Fields) -> dict[str, Any]:
@@ -393,7 +403,8 @@ class ExperimentsService:
     def get_component(self, name: str) -> dict[str, Any]:
         """Return a trial component with every field, its parameters' types and trials."""
         stored = self.store.get_component(name)
-        record = component_record(stored)
+        # A plain dict, because fields are added to it that dumps() must encode.
+        record = dict(component_record(stored))
         # JSON cannot tell the float infinity from the string "Infinity", nor a NaN float from
         # a missing value, so the describe view takes each parameter's type from here.
         record["parameter_types"] = {
@@ -561,7 +572,7 @@ class ExperimentsService:
         return 0 if cursor is None else self._cursors.decode(cursor, fingerprint)
 
     def _page(
-        self, items: list[dict[str, Any]], total: int, offset: int, fingerprint: str
+        self, items: Sequence[Mapping[str, Any]], total: int, offset: int, fingerprint: str
     ) -> dict[str, Any]:
         end = offset + len(items)
         next_cursor = self._cursors.encode(end, fingerprint) if items and end < total else None
