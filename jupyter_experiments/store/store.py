@@ -714,13 +714,17 @@ class TrackingStore:
         :meth:`delete_experiment` does, so that no two of them wait for each other's rows in
         opposite orders.
         """
-        experiment_id = connection.execute(
-            sa.select(trials.c.experiment_id).where(trials.c.name == trial_name)
-        ).scalar()
-        if experiment_id is None:
-            raise _not_found("trial", trial_name)
-        self._lock_experiments(connection, [experiment_id])
-        return int(experiment_id)
+        query = sa.select(trials.c.experiment_id).where(trials.c.name == trial_name)
+        experiment_id = connection.execute(query).scalar()
+        while True:
+            if experiment_id is None:
+                raise _not_found("trial", trial_name)
+            self._lock_experiments(connection, [experiment_id])
+            # The trial may have been deleted and created again in another experiment before
+            # the lock. Once the lock is held, neither can happen until this write commits.
+            locked, experiment_id = experiment_id, connection.execute(query).scalar()
+            if experiment_id == locked:
+                return int(locked)
 
     @staticmethod
     def _in_other_trials(
