@@ -729,6 +729,34 @@ def test_metric_page_matches_full_sort(
         assert [row["name"] for row in page] == full[offset : offset + limit]
 
 
+@pytest.mark.parametrize("selection", PAGE_SELECTIONS)
+@pytest.mark.parametrize("sort_order", [None, "Ascending", "Descending"])
+def test_creation_page_matches_full_sort(
+    store: TrackingStore, sort_order: str | None, selection: dict[str, Any]
+) -> None:
+    # The default order takes the walk over creation times; the full sort is the reference.
+    store.create_experiment("e")
+    store.create_trial("t", "e")
+    store.create_experiment("other")
+    store.create_trial("t2", "other")
+    for index in range(40):
+        name = f"c{index:02d}"
+        store.create_component(name)
+        if index % 9 != 4:
+            store.associate("t" if index < 30 else "t2", name)
+
+    full = [
+        row["name"]
+        for row in store.search_components(**selection, sort_order=sort_order, include=())
+    ]
+    assert len(full) >= 5
+    for limit, offset in [(10, 0), (10, 25), (7, 30), (50, 0), (5, 38)]:
+        page = store.search_components(
+            **selection, sort_order=sort_order, limit=limit, offset=offset, include=()
+        )
+        assert [row["name"] for row in page] == full[offset : offset + limit]
+
+
 @pytest.mark.parametrize("sort_order", ["Ascending", "Descending"])
 def test_metric_page_walk_bounded_with_ties(
     store: TrackingStore, monkeypatch: pytest.MonkeyPatch, sort_order: str

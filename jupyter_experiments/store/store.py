@@ -1588,7 +1588,7 @@ class TrackingStore:
                     # The default order, newest first, in which every table opens.
                     found = self._first_candidates_by_creation(
                         connection,
-                        self._component_query(**selection, per_component=True),
+                        selection,
                         is_descending(sort_order, default=sort_by is None),
                         limit,
                         offset,
@@ -1622,47 +1622,51 @@ class TrackingStore:
         -th entry, so a small selection costs little here. Returns None when the page is not
         full within the bound, or is too deep for this to pay, and :meth:`_page_by_metric` runs
         instead.
-
-        A selection of experiments and trials by name, that of every table in Lab, runs a
-        statement compiled once for its shape (store/driver.py); any other is built per call.
         """
-        depth = offset + limit
-        if depth > FIRST_CANDIDATES_MAX_ROWS:
+        if offset + limit > FIRST_CANDIDATES_MAX_ROWS:
             return None
         metric, statistic = metric_key
         descending = is_descending(sort_order, default=False)
-        values = {
-            "metric": metric,
-            "bound_offset": depth * FIRST_CANDIDATES_PER_ROW - 1,
-            "beyond": -math.inf if descending else math.inf,
-            "offset": offset,
-            "limit": limit,
-        }
-        if _only(selection, "experiment_names", "trial_names"):
-            lists = tuple(key for key in ("experiment_names", "trial_names") if selection[key])
-            shape = (statistic, descending, lists)
-            walk = _METRIC_WALKS.get(shape)
-            if walk is None:
-                query = self._component_query(**selection, per_component=True, name_parameters=True)
-                walk = DriverQuery(self._metric_walk(query, statistic, descending), lists)
-                _METRIC_WALKS[shape] = walk
-            rows = walk.all(connection, **values, **{key: selection[key] for key in lists})
-            ids = [component_id for (component_id,) in rows]
-        else:
-            query = self._component_query(**selection, per_component=True)
-            ids = list(
-                connection.execute(
-                    self._metric_walk(query, statistic, descending), values
-                ).scalars()
-            )
+        ids = self._walk(
+            connection,
+            selection,
+            ("metric", statistic, descending),
+            lambda query: self._metric_walk(query, statistic, descending),
+            {**_walk_values(descending, limit, offset), "metric": metric},
+        )
         return ids if len(ids) == limit else None
+
+    def _walk(
+        self,
+        connection: sa.Connection,
+        selection: dict[str, Any],
+        shape: tuple[Any, ...],
+        build: Callable[[sa.Select[Any]], sa.Select[Any]],
+        values: dict[str, Any],
+    ) -> list[int]:
+        """Run a first-candidates walk that ``build`` makes of a per-component selection.
+
+        Every table in Lab selects experiments and trials by name. Such a selection runs a
+        statement compiled once per ``shape`` (store/driver.py), and any other is built per call.
+        """
+        if not _only(selection, "experiment_names", "trial_names"):
+            statement = build(self._component_query(**selection, per_component=True))
+            return list(connection.execute(statement, values).scalars())
+        lists = tuple(key for key in ("experiment_names", "trial_names") if selection[key])
+        key = (*shape, lists)
+        walk = _WALKS.get(key)
+        if walk is None:
+            query = self._component_query(**selection, per_component=True, name_parameters=True)
+            walk = DriverQuery(build(query), lists)
+            _WALKS[key] = walk
+        rows = walk.all(connection, **values, **{key: selection[key] for key in lists})
+        return [component_id for (component_id,) in rows]
 
     @staticmethod
     def _metric_walk(selection: sa.Select[Any], statistic: str, descending: bool) -> sa.Select[Any]:
         """Return the walk of :meth:`_first_candidates_by_metric` over a per-component selection.
 
-        Its parameters are ``metric``, ``bound_offset`` (see :meth:`_walk_bound`), ``beyond``,
-        ``offset`` and ``limit``.
+        Its parameters are ``metric`` and those of :func:`_walk_values`.
         """
         column = metric_summaries.c[statistic]
 
@@ -1688,7 +1692,7 @@ class TrackingStore:
     def _first_candidates_by_creation(
         self,
         connection: sa.Connection,
-        selection: sa.Select[Any],
+        selection: dict[str, Any],
         descending: bool,
         limit: int,
         offset: int,
@@ -1698,28 +1702,35 @@ class TrackingStore:
         The same walk as :meth:`_first_candidates_by_metric`, over the index of the
         components' creation times, whose entries are in the order of the page's tie-breaker.
         """
-        depth = offset + limit
-        if depth > FIRST_CANDIDATES_MAX_ROWS:
+        if offset + limit > FIRST_CANDIDATES_MAX_ROWS:
             return None
+        ids = self._walk(
+            connection,
+            selection,
+            ("creation", descending),
+            lambda query: self._creation_walk(query, descending),
+            _walk_values(descending, limit, offset),
+        )
+        return ids if len(ids) == limit else None
+
+    @staticmethod
+    def _creation_walk(selection: sa.Select[Any], descending: bool) -> sa.Select[Any]:
+        """Return the walk of :meth:`_first_candidates_by_creation` over a selection.
+
+        Its parameters are those of :func:`_walk_values`.
+        """
         created_at = trial_components.c.created_at
 
         def direction(value: Any) -> Any:
             return value.desc() if descending else value.asc()
 
-        bound = self._walk_bound(sa.select(created_at), direction(created_at))
-        ids = list(
-            connection.execute(
-                selection.where(created_at >= bound if descending else created_at <= bound)
-                .order_by(direction(created_at), direction(trial_components.c.id))
-                .offset(offset)
-                .limit(limit),
-                {
-                    "bound_offset": depth * FIRST_CANDIDATES_PER_ROW - 1,
-                    "beyond": -math.inf if descending else math.inf,
-                },
-            ).scalars()
+        bound = TrackingStore._walk_bound(sa.select(created_at), direction(created_at))
+        return (
+            selection.where(created_at >= bound if descending else created_at <= bound)
+            .order_by(direction(created_at), direction(trial_components.c.id))
+            .offset(sa.bindparam("offset"))
+            .limit(sa.bindparam("limit"))
         )
-        return ids if len(ids) == limit else None
 
     @staticmethod
     def _walk_bound(values: sa.Select[Any], order: Any) -> sa.ColumnElement[Any]:
@@ -2576,8 +2587,18 @@ def _only(selection: Mapping[str, Any], *keys: str) -> bool:
     )
 
 
-#: The statements of metric walks by selection names, by (statistic, descending, list names).
-_METRIC_WALKS: dict[tuple[str, bool, tuple[str, ...]], DriverQuery] = {}
+#: The statements of first-candidates walks of selections by name, by their shape and lists.
+_WALKS: dict[tuple[Any, ...], DriverQuery] = {}
+
+
+def _walk_values(descending: bool, limit: int, offset: int) -> dict[str, Any]:
+    """Return the parameters of a first-candidates walk: its bound (``_walk_bound``) and page."""
+    return {
+        "bound_offset": (offset + limit) * FIRST_CANDIDATES_PER_ROW - 1,
+        "beyond": -math.inf if descending else math.inf,
+        "offset": offset,
+        "limit": limit,
+    }
 
 
 def _name_contains(table: sa.Table, text: str) -> sa.ColumnElement[bool]:
