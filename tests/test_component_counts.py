@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from test_store_backends import run_together
 
 from jupyter_experiments.errors import ConflictError, NotFoundError
 from jupyter_experiments.store import TrackingStore
@@ -189,40 +190,13 @@ def test_concurrent_associations_count_once(store: TrackingStore) -> None:
     store.create_component("c")
     for index in range(WRITERS):
         store.create_trial(f"t{index}", "e")
-    barrier = threading.Barrier(WRITERS)
-    errors: list[BaseException] = []
-
-    def associate(index: int) -> None:
-        barrier.wait()
-        try:
-            store.associate(f"t{index}", "c")
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=associate, args=(index,)) for index in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_together(WRITERS, lambda index: store.associate(f"t{index}", "c"))
 
     assert errors == []
     assert kept_counts(store) == {"e": 1}
 
     # And writers that remove it from every trial at once leave none.
-    barrier = threading.Barrier(WRITERS)
-
-    def disassociate(index: int) -> None:
-        barrier.wait()
-        try:
-            store.disassociate(f"t{index}", "c")
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [threading.Thread(target=disassociate, args=(index,)) for index in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    errors = run_together(WRITERS, lambda index: store.disassociate(f"t{index}", "c"))
 
     assert errors == []
     assert kept_counts(store) == {"e": 0}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -689,6 +690,26 @@ PAGE_SELECTIONS = [
 ]
 
 
+def create_page_components(store: TrackingStore, unassigned: Callable[[int], bool]) -> list[str]:
+    """Create the store of the page tests and return its component names, c00 to c39.
+
+    Experiment e has trial t, and experiment other has trial t2. Components c30 to c39 are in
+    t2 and the others in t, except those that ``unassigned`` picks by index, which are in none.
+    """
+    store.create_experiment("e")
+    store.create_trial("t", "e")
+    store.create_experiment("other")
+    store.create_trial("t2", "other")
+    names = []
+    for index in range(40):
+        name = f"c{index:02d}"
+        store.create_component(name)
+        if not unassigned(index):
+            store.associate("t" if index < 30 else "t2", name)
+        names.append(name)
+    return names
+
+
 @pytest.mark.parametrize("selection", PAGE_SELECTIONS)
 @pytest.mark.parametrize("sort_order", ["Ascending", "Descending"])
 def test_metric_page_matches_full_sort(
@@ -696,14 +717,7 @@ def test_metric_page_matches_full_sort(
 ) -> None:
     # Pages take an index-driven path; the full sort without a limit is the reference.
     rng = np.random.default_rng(7)
-    store.create_experiment("e")
-    store.create_trial("t", "e")
-    store.create_experiment("other")
-    store.create_trial("t2", "other")
-    for index in range(40):
-        name = f"c{index:02d}"
-        store.create_component(name)
-        store.associate("t" if index < 30 else "t2", name)
+    for index, name in enumerate(create_page_components(store, unassigned=lambda index: False)):
         if index % 7 == 3:
             continue
         value = float(rng.integers(0, 6)) if index % 5 else math.nan
@@ -735,15 +749,7 @@ def test_creation_page_matches_full_sort(
     store: TrackingStore, sort_order: str | None, selection: dict[str, Any]
 ) -> None:
     # The default order takes the walk over creation times; the full sort is the reference.
-    store.create_experiment("e")
-    store.create_trial("t", "e")
-    store.create_experiment("other")
-    store.create_trial("t2", "other")
-    for index in range(40):
-        name = f"c{index:02d}"
-        store.create_component(name)
-        if index % 9 != 4:
-            store.associate("t" if index < 30 else "t2", name)
+    create_page_components(store, unassigned=lambda index: index % 9 == 4)
 
     full = [
         row["name"]
