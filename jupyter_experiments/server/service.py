@@ -285,12 +285,12 @@ class ExperimentsService:
         # The table of one experiment, the usual case, reads the count that writes keep.
         # Another selection is counted with a query, beside the page: SQLite and PostgreSQL's
         # drivers release the GIL while a query runs.
-        kept = self.store.kept_component_count(**selection)
+        kept_count = self.store.kept_component_count(**selection)
         counting: Future[int] = Future()
-        if kept is None:
+        if kept_count is None:
             counting = self._side_queries.submit(self.store.count_components, **selection)
         else:
-            counting.set_result(kept)
+            counting.set_result(kept_count)
         try:
             rows = self.store.search_components(
                 **selection,
@@ -314,7 +314,7 @@ class ExperimentsService:
             )
         items = [component_record(row, query.columns) for row in rows]
         page = self._page(items, total, offset, fingerprint)
-        if kept is None:
+        if kept_count is None:
             page["missing"] = self.store.missing_names(
                 experiment_names=query.selection.experiments, trial_names=query.selection.trials
             )

@@ -1804,9 +1804,9 @@ class TrackingStore:
 
     def count_components(self, **selection: Any) -> int:
         """Return how many components :meth:`search_components` would return without paging."""
-        kept = self.kept_component_count(**selection)
-        if kept is not None:
-            return kept
+        kept_count = self.kept_component_count(**selection)
+        if kept_count is not None:
+            return kept_count
         query = self._component_query(
             names=selection.get("names"),
             experiment_names=selection.get("experiment_names"),
